@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dropreason.h - why a packet was dropped, one name per reason, after the
+ * kernel's enum skb_drop_reason. Every drop in usnet names its reason;
+ * devices count drops per reason (struct net_device_stats.drops[]).
+ */
+#ifndef USN_CORE_DROPREASON_H
+#define USN_CORE_DROPREASON_H
+
+#define USN_DROP_REASONS(X)						\
+	X(NOT_SPECIFIED,	"not specified")			\
+	X(NO_SOCKET,		"no socket")				\
+	X(PKT_TOO_SMALL,	"packet too small")			\
+	X(UNHANDLED_PROTO,	"no handler for the protocol")		\
+	X(OTHERHOST,		"frame for another host")		\
+	X(DEV_DOWN,		"device down")				\
+	X(DEV_GONE,		"device unregistered")			\
+	X(BACKLOG,		"receive backlog full")			\
+	X(TXQUEUE_FULL,		"transmit queue full")			\
+	X(MTU_EXCEEDED,		"frame longer than the MTU")		\
+	X(NOMEM,		"out of memory")			\
+	X(SOCKET_RCVBUFF,	"socket receive buffer full")		\
+	X(SOCKET_FILTER,	"socket filter")			\
+	X(SOCKET_CLOSE,		"socket closed")			\
+	X(WIRE_LOSS,		"lost on the wire (memlink)")		\
+	X(NO_CARRIER,		"link has no carrier")			\
+	X(DEV_ERROR,		"device I/O error")
+
+enum skb_drop_reason {
+#define USN_DROP_ENUM(name, text) SKB_DROP_REASON_##name,
+	USN_DROP_REASONS(USN_DROP_ENUM)
+#undef USN_DROP_ENUM
+	SKB_DROP_REASON_MAX
+};
+
+const char *drop_reason_name(enum skb_drop_reason reason);
+
+#endif

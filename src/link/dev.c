@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dev.c - the device registry and the link layer's receive and transmit
+ * paths, after net/core/dev.c.
+ *
+ * Receive: a driver's ndo_poll() hands each frame to netif_receive_frame(),
+ * which counts it, mirrors it to the device's pcap file, strips the link
+ * header (eth_type_trans) and calls __netif_receive_skb_core(): every
+ * ptype_all tap of the namespace and of the device gets the frame, then the
+ * ptype_base handler of its ethertype. Each delivery but the last takes a
+ * reference, so no frame is copied to reach several handlers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "core/log.h"
+#include "link/netdevice.h"
+#include "link/pcap.h"
+#include "network/ipv4/devinet.h"
+#include "net/exec.h"
+#include "net/net.h"
+#include "net/trace.h"
+
+/* ---- registry ---------------------------------------------------------------- */
+
+struct net_device *alloc_netdev(size_t priv_size, const char *name_fmt,
+				void (*setup)(struct net_device *dev))
+{
+	size_t base = ALIGN_UP(sizeof(struct net_device), (size_t)64);
+	struct net_device *dev = calloc(1, base + priv_size);
+
+	if (!dev)
+		return NULL;
+	snprintf(dev->name, sizeof(dev->name), "%s", name_fmt);
+	INIT_LIST_HEAD(&dev->dev_list);
+	INIT_LIST_HEAD(&dev->poll_list);
+	INIT_LIST_HEAD(&dev->ptype_all);
+	dev->rx_fd = -1;
+	dev->tx_queue_len = DEFAULT_TX_QUEUE_LEN;
+	dev->priv = priv_size ? (char *)dev + base : NULL;
+	if (setup)
+		setup(dev);
+	return dev;
+}
+
+void free_netdev(struct net_device *dev)
+{
+	if (!dev)
+		return;
+	if (dev->pcap)
+		pcap_writer_close(dev->pcap);
+	inet_dev_destroy(dev);
+	free(dev);
+}
+
+struct net_device *dev_get_by_index(struct usn_net *net, int ifindex)
+{
+	struct net_device *dev;
+
+	list_for_each_entry(dev, &net->dev_base_head, dev_list)
+		if (dev->ifindex == ifindex)
+			return dev;
+	return NULL;
+}
+
+struct net_device *dev_get_by_name(struct usn_net *net, const char *name)
+{
+	struct net_device *dev;
+
+	list_for_each_entry(dev, &net->dev_base_head, dev_list)
+		if (!strncmp(dev->name, name, IFNAMSIZ))
+			return dev;
+	return NULL;
+}
+
+/* Resolves a "%d" in the name to the lowest unused number, as dev_alloc_name(). */
+static int dev_alloc_name(struct usn_net *net, struct net_device *dev)
+{
+	char fmt[IFNAMSIZ], name[IFNAMSIZ + 8];
+
+	if (!strchr(dev->name, '%'))
+		return dev_get_by_name(net, dev->name) ? -EEXIST : 0;
+	if (strchr(dev->name, '%') != strrchr(dev->name, '%') ||
+	    !strstr(dev->name, "%d"))
+		return -EINVAL;
+	memcpy(fmt, dev->name, IFNAMSIZ);
+	for (int i = 0; i < 32768; i++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(name, sizeof(name), fmt, i);
+#pragma GCC diagnostic pop
+		if (strlen(name) >= IFNAMSIZ)
+			return -ENFILE;
+		if (!dev_get_by_name(net, name)) {
+			memcpy(dev->name, name, IFNAMSIZ);
+			return 0;
+		}
+	}
+	return -ENFILE;
+}
+
+static bool dev_valid_name(const char *name)
+{
+	if (!*name || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	for (; *name; name++)
+		if (*name == '/' || *name == ':' || *name == ' ' || *name == '\t' ||
+		    *name == '\n')
+			return false;
+	return true;
+}
+
+int register_netdevice(struct usn_net *net, struct net_device *dev)
+{
+	int err;
+
+	if (!dev_valid_name(dev->name))
+		return -EINVAL;
+	err = dev_alloc_name(net, dev);
+	if (err)
+		return err;
+	dev->net = net;
+	dev->ifindex = net->ifindex_next++;
+	list_add_tail(&dev->dev_list, &net->dev_base_head);
+	dev->registered = true;
+	return 0;
+}
+
+static void backlog_purge_dev(struct usn_net *net, struct net_device *dev)
+{
+	struct sk_buff *skb, *next;
+
+	for (skb = net->backlog.next; skb != (struct sk_buff *)&net->backlog;
+	     skb = next) {
+		next = skb->next;
+		if (skb->dev == dev) {
+			__skb_unlink(skb, &net->backlog);
+			kfree_skb_reason(skb, SKB_DROP_REASON_DEV_GONE);
+		}
+	}
+}
+
+void unregister_netdevice(struct net_device *dev)
+{
+	struct usn_net *net = dev->net;
+	struct packet_type *pt, *tmp;
+
+	dev_close(dev);
+	list_for_each_entry_safe(pt, tmp, &dev->ptype_all, list)
+		list_del_init(&pt->list);
+	list_del_init(&dev->dev_list);
+	if (net->loopback_dev == dev)
+		net->loopback_dev = NULL;
+	dev->registered = false;
+	if (dev->netdev_ops->ndo_uninit)
+		dev->netdev_ops->ndo_uninit(dev);
+	free_netdev(dev);
+}
+
+void devices_unregister_all(struct usn_net *net)
+{
+	struct net_device *dev;
+
+	/* The loopback goes last, as in the kernel's default_device_exit. */
+	while (!list_empty(&net->dev_base_head)) {
+		dev = list_entry(net->dev_base_head.prev, struct net_device, dev_list);
+		if (dev == net->loopback_dev && dev->dev_list.prev != &net->dev_base_head)
+			dev = list_entry(dev->dev_list.prev, struct net_device, dev_list);
+		unregister_netdevice(dev);
+	}
+}
+
+int dev_open(struct net_device *dev)
+{
+	int err;
+
+	if (dev->flags & IFF_UP)
+		return 0;
+	if (dev->netdev_ops->ndo_open) {
+		err = dev->netdev_ops->ndo_open(dev);
+		if (err)
+			return err;
+	}
+	dev->flags |= IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
+	if (dev->rx_fd >= 0) {
+		err = exec_watch_fd(dev->net, dev, true);
+		if (err) {
+			dev->flags &= ~(IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int dev_close(struct net_device *dev)
+{
+	if (!(dev->flags & IFF_UP))
+		return 0;
+	if (dev->rx_fd >= 0)
+		exec_watch_fd(dev->net, dev, false);
+	if (dev->netdev_ops->ndo_stop)
+		dev->netdev_ops->ndo_stop(dev);
+	dev->flags &= ~(IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
+	dev->rx_ready = false;
+	backlog_purge_dev(dev->net, dev);
+	return 0;
+}
+
+/* Flags a user may change (SIOCSIFFLAGS): the rest are the driver's. */
+#define IFF_USER_MASK	(IFF_UP | IFF_PROMISC | IFF_ALLMULTI | IFF_DEBUG | \
+			 IFF_NOARP | IFF_MULTICAST)
+
+int dev_change_flags(struct net_device *dev, unsigned int flags)
+{
+	unsigned int old = dev->flags;
+	int err = 0;
+
+	dev->flags = (old & ~(IFF_USER_MASK & ~IFF_UP)) |
+		     (flags & IFF_USER_MASK & ~IFF_UP);
+	if ((flags ^ old) & IFF_UP)
+		err = (flags & IFF_UP) ? dev_open(dev) : dev_close(dev);
+	return err;
+}
+
+int dev_set_mtu(struct net_device *dev, unsigned int mtu)
+{
+	int err;
+
+	if (mtu < dev->min_mtu || mtu > dev->max_mtu)
+		return -EINVAL;
+	if (dev->netdev_ops->ndo_change_mtu) {
+		err = dev->netdev_ops->ndo_change_mtu(dev, mtu);
+		if (err)
+			return err;
+	}
+	dev->mtu = mtu;
+	return 0;
+}
+
+void dev_kfree_skb_reason(struct net_device *dev, struct sk_buff *skb,
+			  enum skb_drop_reason reason, bool rx)
+{
+	if (dev) {
+		if (rx)
+			dev->stats.rx_dropped++;
+		else
+			dev->stats.tx_dropped++;
+		if (reason < SKB_DROP_REASON_MAX)
+			dev->stats.drops[reason]++;
+	}
+	kfree_skb_reason(skb, reason);
+}
+
+void dev_tx_count(struct net_device *dev, unsigned int bytes)
+{
+	dev->stats.tx_packets++;
+	dev->stats.tx_bytes += bytes;
+}
+
+/* ---- packet types ---------------------------------------------------------------- */
+
+static struct list_head *ptype_head(struct usn_net *net,
+				    const struct packet_type *pt)
+{
+	if (pt->type == htons(ETH_P_ALL))
+		return pt->dev ? &pt->dev->ptype_all : &net->ptype_all;
+	return &net->ptype_base[ntohs(pt->type) & (PTYPE_HASH_SIZE - 1)];
+}
+
+void dev_add_pack(struct usn_net *net, struct packet_type *pt)
+{
+	list_add_tail(&pt->list, ptype_head(net, pt));
+}
+
+void dev_remove_pack(struct usn_net *net, struct packet_type *pt)
+{
+	(void)net;
+	list_del_init(&pt->list);
+}
+
+/* ---- receive ------------------------------------------------------------------------ */
+
+static int deliver_skb(struct sk_buff *skb, struct packet_type *pt,
+		       struct net_device *orig_dev, const char *via, bool last)
+{
+	struct usn_net *net = dev_net(skb->dev);
+	int ret;
+
+	if (!last)
+		skb_get(skb);
+	trace_push(net, via, false);
+	trace_push(net, pt->name ? pt->name : "?", pt->trace_entry);
+	ret = pt->func(skb, skb->dev, pt, orig_dev);
+	trace_pop(net);
+	trace_pop(net);
+	return ret;
+}
+
+/*
+ * Delivers to each tap on @list; the last one found is left in *pt_prev
+ * (and *via_prev) for the caller to deliver without an extra reference.
+ */
+static void deliver_taps(struct sk_buff *skb, struct list_head *list,
+			 struct packet_type **pt_prev, const char **via_prev)
+{
+	struct packet_type *pt;
+
+	list_for_each_entry(pt, list, list) {
+		if (*pt_prev)
+			deliver_skb(skb, *pt_prev, skb->dev, *via_prev, false);
+		*pt_prev = pt;
+		*via_prev = "ptype_all";
+	}
+}
+
+static int __netif_receive_skb_core(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct usn_net *net = dev_net(dev);
+	struct packet_type *pt, *pt_prev = NULL;
+	const char *via = NULL;
+	int ret = 0;
+
+	trace_push(net, __func__, true);
+	skb_reset_network_header(skb);
+	skb_reset_transport_header(skb);
+	skb->skb_iif = dev->ifindex;
+
+	deliver_taps(skb, &net->ptype_all, &pt_prev, &via);
+	deliver_taps(skb, &dev->ptype_all, &pt_prev, &via);
+
+	list_for_each_entry(pt, &net->ptype_base[ntohs(skb->protocol) &
+						 (PTYPE_HASH_SIZE - 1)], list) {
+		if (pt->type != skb->protocol || (pt->dev && pt->dev != dev))
+			continue;
+		if (pt_prev)
+			deliver_skb(skb, pt_prev, dev, via, false);
+		pt_prev = pt;
+		via = "ptype_base";
+	}
+
+	if (pt_prev) {
+		ret = deliver_skb(skb, pt_prev, dev, via, true);
+	} else {
+		dev->stats.rx_nohandler++;
+		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_UNHANDLED_PROTO, true);
+		ret = -ENOENT;
+	}
+	trace_pop(net);
+	return ret;
+}
+
+int netif_receive_skb(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	if (!(dev->flags & IFF_UP)) {
+		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_DEV_DOWN, true);
+		return -ENETDOWN;
+	}
+	return __netif_receive_skb_core(skb);
+}
+
+int netif_receive_frame(struct net_device *dev, struct sk_buff *skb)
+{
+	skb->dev = dev;
+	if (dev->pcap)
+		pcap_writer_write(dev->pcap, net_now(dev_net(dev)), skb->data,
+				  skb->len);
+	if (skb->len < ETH_HLEN) {
+		dev->stats.rx_errors++;
+		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_PKT_TOO_SMALL, true);
+		return -EINVAL;
+	}
+	dev->stats.rx_packets++;
+	dev->stats.rx_bytes += skb->len;
+	skb->tstamp = net_now(dev_net(dev));
+	skb->protocol = eth_type_trans(skb, dev);
+	return netif_receive_skb(skb);
+}
+
+int netif_rx(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct usn_net *net = dev_net(dev);
+
+	if (skb_queue_len(&net->backlog) >= (uint32_t)net->sysctl.netdev_max_backlog) {
+		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_BACKLOG, true);
+		return -ENOBUFS;
+	}
+	__skb_queue_tail(&net->backlog, skb);
+	return 0;
+}
+
+int net_rx_action(struct usn_net *net, int budget)
+{
+	struct net_device *dev, *tmp;
+	uint64_t now = net_now(net);
+	struct sk_buff *skb;
+	int work = 0, n;
+
+	list_for_each_entry_safe(dev, tmp, &net->dev_base_head, dev_list) {
+		const struct net_device_ops *ops = dev->netdev_ops;
+
+		if (!ops->ndo_poll || !(dev->flags & IFF_UP))
+			continue;
+		if (dev->rx_fd >= 0) {
+			if (!dev->rx_ready)
+				continue;
+			dev->rx_ready = false;
+		} else if (!ops->ndo_next_rx || ops->ndo_next_rx(dev) > now) {
+			continue;
+		}
+		n = ops->ndo_poll(dev, budget);
+		if (dev->rx_fd >= 0 && n >= budget)
+			dev->rx_ready = true;	/* more may be waiting */
+		work += n;
+	}
+	for (n = 0; n < budget && (skb = __skb_dequeue(&net->backlog)); n++)
+		netif_receive_skb(skb);
+	return work + n;
+}
+
+uint64_t net_next_rx(struct usn_net *net)
+{
+	struct net_device *dev;
+	uint64_t next = UINT64_MAX, t;
+
+	if (!skb_queue_empty(&net->backlog))
+		return 0;
+	list_for_each_entry(dev, &net->dev_base_head, dev_list) {
+		if (!(dev->flags & IFF_UP))
+			continue;
+		if (dev->rx_ready)
+			return 0;
+		if (dev->netdev_ops->ndo_next_rx) {
+			t = dev->netdev_ops->ndo_next_rx(dev);
+			if (t < next)
+				next = t;
+		}
+	}
+	return next;
+}
+
+/* ---- transmit ------------------------------------------------------------------------ */
+
+/* Gives every tap a clone of an outgoing frame, as dev_queue_xmit_nit(). */
+static void dev_queue_xmit_nit(struct sk_buff *skb, struct list_head *list)
+{
+	struct packet_type *pt, *tmp;
+	struct sk_buff *skb2;
+
+	list_for_each_entry_safe(pt, tmp, list, list) {
+		/* A packet socket does not see its own frames (skb_loop_sk). */
+		if (pt->af_packet_priv && pt->af_packet_priv == (void *)skb->sk)
+			continue;
+		skb2 = skb_clone(skb);
+		if (!skb2)
+			break;
+		skb_reset_mac_header(skb2);
+		skb2->pkt_type = PACKET_OUTGOING;
+		skb2->skb_iif = skb->dev->ifindex;
+		/* Taps expect data past the link header, as on receive. */
+		skb_pull(skb2, skb->dev->hard_header_len);
+		skb_reset_network_header(skb2);
+		pt->func(skb2, skb->dev, pt, skb->dev);
+	}
+}
+
+int dev_queue_xmit(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct usn_net *net = dev_net(dev);
+
+	if (!(dev->flags & IFF_UP)) {
+		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_DEV_DOWN, false);
+		return -ENETDOWN;
+	}
+	if (skb->len > dev->mtu + dev->hard_header_len) {
+		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_MTU_EXCEEDED, false);
+		return -EMSGSIZE;
+	}
+	if (!list_empty(&net->ptype_all))
+		dev_queue_xmit_nit(skb, &net->ptype_all);
+	if (!list_empty(&dev->ptype_all))
+		dev_queue_xmit_nit(skb, &dev->ptype_all);
+	if (dev->pcap)
+		pcap_writer_write(dev->pcap, net_now(net), skb->data, skb->len);
+	return dev->netdev_ops->ndo_start_xmit(skb, dev);
+}

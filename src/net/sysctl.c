@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysctl.c - the table of a namespace's tunables: each row names a
+ * field of struct netns_sysctl, how many integers it holds, its default
+ * and its range, as the kernel's ctl_table rows do (proc_dointvec_minmax).
+ * Values are read and written as text, as /proc/sys/<name with / for .>.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <usnet/usnet.h>
+#include "net/net.h"
+#include "net/usnet.h"
+#include "socket/sock.h"
+
+struct sysctl_entry {
+	const char	*name;
+	size_t		offset;		/* into struct netns_sysctl */
+	int		count;		/* integers: 1, or 2 for a range */
+	int		def[2];
+	int		min, max;	/* each integer's bounds */
+	int		(*check)(const int *v);	/* extra rule, or NULL */
+};
+
+/* A port range must be ordered: low <= high (ipv4_local_port_range). */
+static int check_ordered(const int *v)
+{
+	return v[0] <= v[1] ? 0 : -EINVAL;
+}
+
+#define NS(field)	offsetof(struct netns_sysctl, field)
+
+static const struct sysctl_entry sysctl_table[] = {
+	{ "net.core.somaxconn", NS(somaxconn), 1, { 4096 }, 0, INT_MAX, NULL },
+	{ "net.core.rmem_default", NS(rmem_default), 1, { 212992 },
+	  SOCK_MIN_RCVBUF, INT_MAX, NULL },
+	{ "net.core.rmem_max", NS(rmem_max), 1, { 212992 },
+	  SOCK_MIN_RCVBUF, INT_MAX, NULL },
+	{ "net.core.wmem_default", NS(wmem_default), 1, { 212992 },
+	  SOCK_MIN_SNDBUF, INT_MAX, NULL },
+	{ "net.core.wmem_max", NS(wmem_max), 1, { 212992 },
+	  SOCK_MIN_SNDBUF, INT_MAX, NULL },
+	{ "net.core.optmem_max", NS(optmem_max), 1, { 131072 }, 0, INT_MAX, NULL },
+	{ "net.core.netdev_max_backlog", NS(netdev_max_backlog), 1, { 1000 },
+	  0, INT_MAX, NULL },
+	{ "net.ipv4.ip_local_port_range", NS(ip_local_port_range), 2,
+	  { 32768, 60999 }, 1, 65535, check_ordered },
+	{ "net.ipv4.ip_forward", NS(ip_forward), 1, { 0 }, 0, 1, NULL },
+	{ "net.ipv4.ip_default_ttl", NS(ip_default_ttl), 1, { 64 }, 1, 255, NULL },
+	{ "net.ipv4.ip_no_pmtu_disc", NS(ip_no_pmtu_disc), 1, { 0 }, 0, 3, NULL },
+	/* An inverted range ("1 0", the default) lets no group open ping sockets. */
+	{ "net.ipv4.ping_group_range", NS(ping_group_range), 2, { 1, 0 },
+	  0, INT_MAX, NULL },
+	{ "net.usnet.socket_max", NS(socket_max), 1, { 1048576 }, 1, INT_MAX, NULL },
+};
+
+static int *field(struct netns_sysctl *s, const struct sysctl_entry *e)
+{
+	return (int *)((char *)s + e->offset);
+}
+
+void sysctl_init_defaults(struct netns_sysctl *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
+		memcpy(field(s, &sysctl_table[i]), sysctl_table[i].def,
+		       sizeof(int) * (size_t)sysctl_table[i].count);
+}
+
+static const struct sysctl_entry *sysctl_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
+		if (!strcmp(sysctl_table[i].name, name))
+			return &sysctl_table[i];
+	return NULL;
+}
+
+/* Parses @count integers separated by blanks, with optional trailing blanks. */
+static int sysctl_parse(const struct sysctl_entry *e, const char *text, int *v)
+{
+	const char *p = text;
+	char *end;
+	long x;
+
+	for (int i = 0; i < e->count; i++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		errno = 0;
+		x = strtol(p, &end, 10);
+		if (end == p || errno || x < e->min || x > e->max)
+			return -EINVAL;
+		v[i] = (int)x;
+		p = end;
+	}
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	if (*p)
+		return -EINVAL;
+	return e->check ? e->check(v) : 0;
+}
+
+static int sysctl_format(const struct sysctl_entry *e, const int *v,
+			 char *old, size_t *oldlen)
+{
+	char text[64];
+	int n;
+
+	/* /proc/sys separates a range with a tab and ends with a newline. */
+	if (e->count == 2)
+		n = snprintf(text, sizeof(text), "%d\t%d\n", v[0], v[1]);
+	else
+		n = snprintf(text, sizeof(text), "%d\n", v[0]);
+	if (old && *oldlen < (size_t)n + 1) {
+		*oldlen = (size_t)n + 1;
+		return -ENOMEM;
+	}
+	if (old)
+		memcpy(old, text, (size_t)n + 1);
+	*oldlen = (size_t)n + 1;
+	return 0;
+}
+
+int net_sysctl(struct usn_net *net, const char *name, char *old,
+	       size_t *oldlen, const char *new)
+{
+	const struct sysctl_entry *e;
+	int v[2], err = 0;
+
+	if (!name)
+		return -EFAULT;
+	e = sysctl_find(name);
+	if (!e)
+		return -ENOENT;
+	if (new) {
+		err = sysctl_parse(e, new, v);
+		if (err)
+			return err;
+	}
+	net_lock(net);
+	if (old || oldlen)
+		err = oldlen ? sysctl_format(e, field(&net->sysctl, e), old, oldlen)
+			     : -EFAULT;
+	if (!err && new)
+		memcpy(field(&net->sysctl, e), v, sizeof(int) * (size_t)e->count);
+	net_unlock(net);
+	return err;
+}
+
+__public int usn_sysctl(struct usn_net *net, const char *name, char *oldval,
+			size_t *oldlen, const char *newval)
+{
+	int err;
+
+	if (!net) {
+		errno = EINVAL;
+		return -1;
+	}
+	usn_start();
+	err = net_sysctl(net, name, oldval, oldlen, newval);
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysctl.h - the tunables of a namespace, under the kernel's names
+ * (net.core.somaxconn, net.ipv4.ip_local_port_range, ...), with the
+ * kernel's defaults and range checks. sysctl.c holds the table that maps
+ * each name to a field here; usn_sysctl() reads and writes them as text,
+ * exactly as /proc/sys does.
+ */
+#ifndef USN_NET_SYSCTL_H
+#define USN_NET_SYSCTL_H
+
+#include <stddef.h>
+
+struct netns_sysctl {
+	/* net.core */
+	int somaxconn;
+	int rmem_default;
+	int rmem_max;
+	int wmem_default;
+	int wmem_max;
+	int optmem_max;
+	int netdev_max_backlog;
+	/* net.ipv4 */
+	int ip_local_port_range[2];
+	int ip_forward;
+	int ip_default_ttl;
+	int ip_no_pmtu_disc;
+	int ping_group_range[2];
+	/* net.usnet: tunables Linux keeps elsewhere */
+	int socket_max;		/* sockets the namespace may hold (ENFILE) */
+};
+
+struct usn_net;
+
+void sysctl_init_defaults(struct netns_sysctl *s);
+/* Reads (@old, @oldlen) and/or writes (@new) one tunable; 0 or -errno. */
+int net_sysctl(struct usn_net *net, const char *name, char *old,
+	       size_t *oldlen, const char *new);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devinet.c - adding and removing the IPv4 addresses of a device.
+ * A loopback address gets host scope, others universe scope; the
+ * broadcast address is derived from the prefix, as iproute2's "brd +".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "link/netdevice.h"
+#include "network/ipv4/devinet.h"
+
+#define RT_SCOPE_UNIVERSE	0
+#define RT_SCOPE_HOST		254
+
+static struct in_device *in_dev_get_or_create(struct net_device *dev)
+{
+	struct in_device *in_dev = dev->ip_ptr;
+
+	if (in_dev)
+		return in_dev;
+	in_dev = calloc(1, sizeof(*in_dev));
+	if (!in_dev)
+		return NULL;
+	in_dev->dev = dev;
+	INIT_LIST_HEAD(&in_dev->ifa_list);
+	dev->ip_ptr = in_dev;
+	return in_dev;
+}
+
+static struct in_ifaddr *inet_ifa_find(struct in_device *in_dev, uint32_t addr,
+				       int prefixlen)
+{
+	struct in_ifaddr *ifa;
+
+	list_for_each_entry(ifa, &in_dev->ifa_list, ifa_list)
+		if (ifa->ifa_local == addr && ifa->ifa_prefixlen == prefixlen)
+			return ifa;
+	return NULL;
+}
+
+int inet_addr_add(struct net_device *dev, uint32_t addr, int prefixlen)
+{
+	struct in_device *in_dev;
+	struct in_ifaddr *ifa;
+
+	if (prefixlen < 0 || prefixlen > 32)
+		return -EINVAL;
+	in_dev = in_dev_get_or_create(dev);
+	if (!in_dev)
+		return -ENOMEM;
+	if (inet_ifa_find(in_dev, addr, prefixlen))
+		return -EEXIST;
+	ifa = calloc(1, sizeof(*ifa));
+	if (!ifa)
+		return -ENOMEM;
+	ifa->ifa_local = addr;
+	ifa->ifa_address = addr;
+	ifa->ifa_prefixlen = (unsigned char)prefixlen;
+	ifa->ifa_mask = inet_make_mask(prefixlen);
+	if (prefixlen < 31)
+		ifa->ifa_broadcast = addr | ~ifa->ifa_mask;
+	ifa->ifa_scope = (dev->flags & IFF_LOOPBACK) ? RT_SCOPE_HOST :
+						       RT_SCOPE_UNIVERSE;
+	memcpy(ifa->ifa_label, dev->name, sizeof(ifa->ifa_label));
+	list_add_tail(&ifa->ifa_list, &in_dev->ifa_list);
+	return 0;
+}
+
+int inet_addr_del(struct net_device *dev, uint32_t addr, int prefixlen)
+{
+	struct in_ifaddr *ifa;
+
+	if (!dev->ip_ptr)
+		return -EADDRNOTAVAIL;
+	ifa = inet_ifa_find(dev->ip_ptr, addr, prefixlen);
+	if (!ifa)
+		return -EADDRNOTAVAIL;
+	list_del(&ifa->ifa_list);
+	free(ifa);
+	return 0;
+}
+
+void inet_dev_destroy(struct net_device *dev)
+{
+	struct in_device *in_dev = dev->ip_ptr;
+	struct in_ifaddr *ifa, *tmp;
+
+	if (!in_dev)
+		return;
+	list_for_each_entry_safe(ifa, tmp, &in_dev->ifa_list, ifa_list) {
+		list_del(&ifa->ifa_list);
+		free(ifa);
+	}
+	free(in_dev);
+	dev->ip_ptr = NULL;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * file.c - the process's table of usnet descriptors.
+ *
+ * Every usnet fd is a real kernel descriptor, an eventfd opened for the
+ * socket: the kernel picks the number, so it never collides with the
+ * program's own files, and poll/epoll can later watch it with kernel fds.
+ * The table maps that number to a struct file (shared by dup()ed fds),
+ * remembering the eventfd's inode so a stray libc close() followed by the
+ * kernel reusing the number is detected instead of closing a stranger's
+ * file. FD_CLOEXEC is per fd and mirrored on the kernel descriptor;
+ * O_NONBLOCK is per struct file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "socket/file.h"
+#include "socket/socket.h"
+
+#define FDT_CHUNK	1024
+
+struct fd_entry {
+	struct file	*file;
+	ino_t		ino;	/* the eventfd's inode: is the number still ours? */
+	bool		cloexec;
+};
+
+static struct {
+	pthread_mutex_t	lock;
+	struct fd_entry	**chunks;	/* chunks[fd / FDT_CHUNK][fd % FDT_CHUNK] */
+	unsigned int	nchunks;
+} fdt = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The entry for @fd, growing the table if @grow; NULL if absent. Locked. */
+static struct fd_entry *fdt_entry(int fd, bool grow)
+{
+	unsigned int c = (unsigned int)fd / FDT_CHUNK;
+
+	if (fd < 0)
+		return NULL;
+	if (c >= fdt.nchunks) {
+		struct fd_entry **nc;
+
+		if (!grow)
+			return NULL;
+		nc = realloc(fdt.chunks, (c + 1) * sizeof(*nc));
+		if (!nc)
+			return NULL;
+		memset(nc + fdt.nchunks, 0, (c + 1 - fdt.nchunks) * sizeof(*nc));
+		fdt.chunks = nc;
+		fdt.nchunks = c + 1;
+	}
+	if (!fdt.chunks[c]) {
+		if (!grow)
+			return NULL;
+		fdt.chunks[c] = calloc(FDT_CHUNK, sizeof(struct fd_entry));
+		if (!fdt.chunks[c])
+			return NULL;
+	}
+	return &fdt.chunks[c][(unsigned int)fd % FDT_CHUNK];
+}
+
+static ino_t fd_inode(int kfd)
+{
+	struct stat st;
+
+	return fstat(kfd, &st) ? 0 : st.st_ino;
+}
+
+struct file *file_alloc(struct socket *sock, unsigned int f_flags)
+{
+	struct file *file = calloc(1, sizeof(*file));
+
+	if (!file)
+		return NULL;
+	atomic_init(&file->f_count, 1);
+	file->f_flags = f_flags;
+	file->sock = sock;
+	sock->file = file;
+	return file;
+}
+
+void fput(struct file *file)
+{
+	if (atomic_fetch_sub(&file->f_count, 1) != 1)
+		return;
+	sock_release(file->sock);
+	free(file);
+}
+
+/*
+ * Installs @file at a new kernel descriptor (at least @minfd when >= 0,
+ * duplicating @dupfrom when it is a valid fd). Takes the caller's reference
+ * to @file on success.
+ */
+int fd_install_new(struct file *file, bool cloexec, int dupfrom, int minfd)
+{
+	struct fd_entry *e, old = { 0 };
+	int kfd;
+
+	if (minfd >= 0)
+		kfd = fcntl(dupfrom, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, minfd);
+	else
+		kfd = eventfd(0, EFD_NONBLOCK | (cloexec ? EFD_CLOEXEC : 0));
+	if (kfd < 0)
+		return -errno;
+	pthread_mutex_lock(&fdt.lock);
+	e = fdt_entry(kfd, true);
+	if (!e) {
+		pthread_mutex_unlock(&fdt.lock);
+		close(kfd);
+		return -ENOMEM;
+	}
+	/* A leftover entry: its kernel fd was closed behind our back. */
+	old = *e;
+	e->file = file;
+	e->ino = fd_inode(kfd);
+	e->cloexec = cloexec;
+	pthread_mutex_unlock(&fdt.lock);
+	if (old.file)
+		fput(old.file);
+	return kfd;
+}
+
+int sock_map_fd(struct socket *sock, unsigned int flags)
+{
+	struct file *file = file_alloc(sock, flags & O_NONBLOCK);
+	int fd;
+
+	if (!file)
+		return -ENOMEM;
+	fd = fd_install_new(file, flags & O_CLOEXEC, -1, -1);
+	if (fd < 0) {
+		sock->file = NULL;
+		free(file);
+	}
+	return fd;
+}
+
+struct file *fget(int fd)
+{
+	struct fd_entry *e;
+	struct file *file = NULL;
+
+	pthread_mutex_lock(&fdt.lock);
+	e = fdt_entry(fd, false);
+	if (e && e->file) {
+		file = e->file;
+		atomic_fetch_add(&file->f_count, 1);
+	}
+	pthread_mutex_unlock(&fdt.lock);
+	return file;
+}
+
+/* EBADF for a number that is not open at all, ENOTSOCK for a kernel file. */
+int fd_not_ours_errno(int fd)
+{
+	return fcntl(fd, F_GETFD) < 0 ? -EBADF : -ENOTSOCK;
+}
+
+struct socket *sockfd_lookup_light(int fd, int *err, struct file **filep)
+{
+	struct file *file = fget(fd);
+
+	if (!file) {
+		*err = fd_not_ours_errno(fd);
+		return NULL;
+	}
+	*filep = file;
+	return file->sock;
+}
+
+int fd_close(int fd)
+{
+	struct fd_entry *e;
+	struct file *file = NULL;
+	ino_t ino = 0;
+
+	pthread_mutex_lock(&fdt.lock);
+	e = fdt_entry(fd, false);
+	if (e && e->file) {
+		file = e->file;
+		ino = e->ino;
+		e->file = NULL;
+	}
+	pthread_mutex_unlock(&fdt.lock);
+	if (!file)
+		return -EBADF;
+	/*
+	 * The entry goes first, the kernel fd after: the number cannot be
+	 * handed to someone else while the table still maps it. If the
+	 * program closed it with libc already, leave the new owner alone.
+	 */
+	if (fd_inode(fd) == ino)
+		close(fd);
+	fput(file);
+	return 0;
+}
+
+int fd_get_cloexec(int fd)
+{
+	struct fd_entry *e;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdt.lock);
+	e = fdt_entry(fd, false);
+	if (e && e->file)
+		r = e->cloexec;
+	pthread_mutex_unlock(&fdt.lock);
+	return r;
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	struct fd_entry *e;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdt.lock);
+	e = fdt_entry(fd, false);
+	if (e && e->file) {
+		e->cloexec = on;
+		fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0);
+		r = 0;
+	}
+	pthread_mutex_unlock(&fdt.lock);
+	return r;
+}
+
+__public int usn_fd_owned(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return 0;
+	fput(file);
+	return 1;
+}

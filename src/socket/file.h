@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* file.h - the fd table's internal interface (file.c). */
+#ifndef USN_SOCKET_FILE_H
+#define USN_SOCKET_FILE_H
+
+#include <stdbool.h>
+
+struct file;
+struct socket;
+
+struct file *file_alloc(struct socket *sock, unsigned int f_flags);
+struct file *fget(int fd);
+int fd_install_new(struct file *file, bool cloexec, int dupfrom, int minfd);
+int fd_close(int fd);
+int fd_not_ours_errno(int fd);
+int fd_get_cloexec(int fd);
+int fd_set_cloexec(int fd, bool on);
+
+#endif

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock.h - struct sock, the network-layer half of a socket, and struct
+ * proto, the interface from a socket to its transport, after
+ * include/net/sock.h. Also the generic helpers every family builds on:
+ * socket-level options (sock.c), receive-queue accounting and datagram
+ * receive (datagram.c), and sleeping until an event (sk_wait_event()).
+ *
+ * Buffer accounting follows the kernel: sk_rcvbuf and sk_sndbuf bound the
+ * truesize of queued buffers (sk_rmem_alloc, sk_wmem_alloc); a full
+ * receive queue drops and counts (sk_drops), a full send buffer blocks or
+ * returns EAGAIN, never loses data.
+ */
+#ifndef USN_SOCKET_SOCK_H
+#define USN_SOCKET_SOCK_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/skbuff.h"
+#include "core/wait.h"
+#include "socket/socket.h"
+
+struct usn_net;
+
+/* sk_shutdown */
+#define RCV_SHUTDOWN		1
+#define SEND_SHUTDOWN		2
+#define SHUTDOWN_MASK		3
+
+/* sk_reuse */
+#define SK_NO_REUSE		0
+#define SK_CAN_REUSE		1
+#define SK_FORCE_REUSE		2
+
+/* sk_userlocks */
+#define SOCK_SNDBUF_LOCK	1
+#define SOCK_RCVBUF_LOCK	2
+#define SOCK_BINDADDR_LOCK	4
+#define SOCK_BINDPORT_LOCK	8
+
+/* Minimum buffers, as on x86_64 Linux (2048 bytes + a struct sk_buff). */
+#define SKB_TRUESIZE_MIN	2304
+#define SOCK_MIN_SNDBUF		(SKB_TRUESIZE_MIN * 2)
+#define SOCK_MIN_RCVBUF		SKB_TRUESIZE_MIN
+
+#define MAX_SCHEDULE_TIMEOUT	LONG_MAX	/* sk_rcvtimeo/sk_sndtimeo: forever */
+
+/* A socket listening in the kernel's sense (struct sock_common's states). */
+#define TCP_LISTEN		10
+
+enum sock_flags {
+	SOCK_DEAD,
+	SOCK_DONE,
+	SOCK_URGINLINE,
+	SOCK_KEEPOPEN,
+	SOCK_LINGER,
+	SOCK_BROADCAST,
+	SOCK_TIMESTAMP,
+	SOCK_RCVTSTAMP,
+	SOCK_RCVTSTAMPNS,
+	SOCK_ZAPPED,
+};
+
+struct proto {
+	const char	*name;
+	size_t		obj_size;	/* the protocol's struct embedding struct sock */
+	int		(*init)(struct sock *sk);
+	void		(*destroy)(struct sock *sk);
+	void		(*close)(struct sock *sk, long timeout);
+	int		(*connect)(struct sock *sk, struct sockaddr *uaddr,
+				   int addr_len);
+	int		(*disconnect)(struct sock *sk, int flags);
+	int		(*ioctl)(struct sock *sk, int cmd, int *karg);
+	int		(*setsockopt)(struct sock *sk, int level, int optname,
+				      const void *optval, unsigned int optlen);
+	int		(*getsockopt)(struct sock *sk, int level, int optname,
+				      void *optval, int *optlen);
+	void		(*keepalive)(struct sock *sk, int valbool);
+	int		(*sendmsg)(struct sock *sk, struct kmsghdr *msg,
+				   size_t len);
+	int		(*recvmsg)(struct sock *sk, struct kmsghdr *msg,
+				   size_t len, int flags, int *addr_len);
+	int		(*bind)(struct sock *sk, struct sockaddr *addr,
+				int addr_len);
+	int		(*backlog_rcv)(struct sock *sk, struct sk_buff *skb);
+	int		(*hash)(struct sock *sk);
+	void		(*unhash)(struct sock *sk);
+	int		(*get_port)(struct sock *sk, unsigned short snum);
+};
+
+struct sock {
+	unsigned short		sk_family;
+	unsigned short		sk_type;
+	unsigned short		sk_protocol;
+	unsigned char		sk_state;
+	unsigned char		sk_shutdown;
+	unsigned char		sk_reuse;
+	unsigned char		sk_reuseport;
+	unsigned char		sk_userlocks;
+	unsigned char		sk_no_check_tx;
+	struct usn_net		*sk_net;
+	struct socket		*sk_socket;
+	struct wait_queue_head	*sk_wq;		/* the socket's, NULL when orphaned */
+	const struct proto	*sk_prot;
+	atomic_int		sk_refcnt;
+	unsigned long		sk_flags;
+	int			sk_err;		/* positive errno, reported once */
+	int			sk_err_soft;
+	int			sk_rcvbuf;
+	int			sk_sndbuf;
+	atomic_int		sk_rmem_alloc;
+	atomic_int		sk_wmem_alloc;
+	int			sk_rcvlowat;
+	long			sk_rcvtimeo;	/* jiffies */
+	long			sk_sndtimeo;	/* jiffies */
+	unsigned long		sk_lingertime;	/* jiffies */
+	int			sk_bound_dev_if;
+	uint32_t		sk_mark;
+	uint32_t		sk_priority;
+	atomic_uint		sk_drops;
+	struct sk_buff_head	sk_receive_queue;
+	struct sk_buff_head	sk_write_queue;
+	struct sk_buff_head	sk_error_queue;
+	void			(*sk_state_change)(struct sock *sk);
+	void			(*sk_data_ready)(struct sock *sk);
+	void			(*sk_write_space)(struct sock *sk);
+	void			(*sk_error_report)(struct sock *sk);
+	void			(*sk_destruct)(struct sock *sk);
+};
+
+static inline struct usn_net *sock_net(const struct sock *sk)
+{
+	return sk->sk_net;
+}
+
+static inline bool sock_flag(const struct sock *sk, enum sock_flags flag)
+{
+	return sk->sk_flags & (1UL << flag);
+}
+
+static inline void sock_set_flag(struct sock *sk, enum sock_flags flag)
+{
+	sk->sk_flags |= 1UL << flag;
+}
+
+static inline void sock_reset_flag(struct sock *sk, enum sock_flags flag)
+{
+	sk->sk_flags &= ~(1UL << flag);
+}
+
+static inline void sock_valbool_flag(struct sock *sk, enum sock_flags bit,
+				     int valbool)
+{
+	if (valbool)
+		sock_set_flag(sk, bit);
+	else
+		sock_reset_flag(sk, bit);
+}
+
+static inline void sock_hold(struct sock *sk)
+{
+	atomic_fetch_add(&sk->sk_refcnt, 1);
+}
+
+void sk_free(struct sock *sk);
+
+static inline void sock_put(struct sock *sk)
+{
+	if (atomic_fetch_sub(&sk->sk_refcnt, 1) == 1)
+		sk_free(sk);
+}
+
+static inline long sock_rcvtimeo(const struct sock *sk, bool noblock)
+{
+	return noblock ? 0 : sk->sk_rcvtimeo;
+}
+
+static inline long sock_sndtimeo(const struct sock *sk, bool noblock)
+{
+	return noblock ? 0 : sk->sk_sndtimeo;
+}
+
+static inline int sock_rcvlowat(const struct sock *sk, int waitall, int len)
+{
+	int v = waitall ? len : min_t(int, sk->sk_rcvlowat, len);
+
+	return v ? v : 1;
+}
+
+/* Reports and clears the pending error, as sock_error(): -errno or 0. */
+static inline int sock_error(struct sock *sk)
+{
+	int err = sk->sk_err;
+
+	if (!err)
+		return 0;
+	sk->sk_err = 0;
+	return -err;
+}
+
+static inline int sock_wspace(const struct sock *sk)
+{
+	return sk->sk_sndbuf - atomic_load(&sk->sk_wmem_alloc);
+}
+
+static inline bool sock_writeable(const struct sock *sk)
+{
+	return atomic_load(&sk->sk_wmem_alloc) < (sk->sk_sndbuf >> 1);
+}
+
+/* sock.c */
+struct sock *sk_alloc(struct usn_net *net, int family,
+		      const struct proto *prot, int kern);
+void sock_init_data(struct socket *sock, struct sock *sk);
+void sock_graft(struct sock *sk, struct socket *sock);
+void sock_orphan(struct sock *sk);
+void sock_def_readable(struct sock *sk);
+void sock_def_write_space(struct sock *sk);
+void sock_def_wakeup(struct sock *sk);
+void sock_def_error_report(struct sock *sk);
+int sock_setsockopt(struct socket *sock, int level, int optname,
+		    const void *optval, unsigned int optlen);
+int sock_getsockopt(struct socket *sock, int level, int optname,
+		    void *optval, int *optlen);
+int sock_common_setsockopt(struct socket *sock, int level, int optname,
+			   const void *optval, unsigned int optlen);
+int sock_common_getsockopt(struct socket *sock, int level, int optname,
+			   void *optval, int *optlen);
+
+/* Charges @skb to @sk's receive buffer and queues it; -ENOMEM when full. */
+int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
+void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
+void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
+struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
+				    bool noblock, int *errcode);
+
+/*
+ * Sleeps until @cond holds, the deadline of *@timeo (jiffies) passes, or the
+ * thread is woken without it (the caller re-checks). Call with the namespace
+ * lock held; *@timeo is updated with the time left. Returns the condition.
+ */
+#define sk_wait_event(sk, timeo, cond)					\
+	({								\
+		bool __ok = (cond);					\
+		if (!__ok) {						\
+			sk_wait_begin(sk);				\
+			__ok = (cond);					\
+			if (!__ok) {					\
+				*(timeo) = sk_wait_sleep(sk, *(timeo));	\
+				__ok = (cond);				\
+			}						\
+			sk_wait_end(sk);				\
+		}							\
+		__ok;							\
+	})
+
+void sk_wait_begin(struct sock *sk);
+long sk_wait_sleep(struct sock *sk, long timeo);
+void sk_wait_end(struct sock *sk);
+
+/* The errno of a wait that ended: -EAGAIN after a timeout of 0, -EDEADLK in a stuck simulation. */
+int sock_intr_errno(long timeo);
+
+/* datagram.c */
+struct sk_buff *skb_recv_datagram(struct sock *sk, unsigned int flags,
+				  int *err);
+void skb_free_datagram(struct sock *sk, struct sk_buff *skb);
+int skb_copy_datagram_msg(const struct sk_buff *from, int offset,
+			  struct kmsghdr *msg, int size);
+unsigned int datagram_poll(struct file *file, struct socket *sock,
+			   struct poll_table_struct *wait);
+
+#endif

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * socket.h - the BSD face of a socket and the tables the socket layer
+ * dispatches through, after include/linux/net.h:
+ *
+ *   net_families[family]->create()   makes a socket of a family (socket.c)
+ *   sock->ops->bind/connect/...      every verb of a socket (struct proto_ops)
+ *
+ * A verb a family lacks is a sock_no_*() stub with the kernel's errno, never
+ * a NULL slot. Internal functions return 0, a count, or -errno; only the
+ * usn_* boundary sets errno.
+ *
+ * Ops are called with the namespace lock held (the socket layer takes it),
+ * so a family needs no locking of its own; a blocking op drops the lock
+ * while it sleeps (sk_wait_event()).
+ */
+#ifndef USN_SOCKET_SOCKET_H
+#define USN_SOCKET_SOCKET_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include "core/compiler.h"
+#include "core/wait.h"
+
+struct usn_net;
+struct sock;
+struct socket;
+struct file;
+
+#define NPROTO			AF_MAX	/* families the table can hold */
+#define SOCK_MAX		(SOCK_PACKET + 1)
+#define SOCK_TYPE_MASK		0xf
+#ifndef UIO_MAXIOV
+#define UIO_MAXIOV		1024
+#endif
+#define MAX_RW_COUNT		(INT32_MAX & ~4095)	/* what one call moves at most */
+#define ENOIOCTLCMD		515	/* kernel-internal: "no such ioctl here" */
+
+typedef enum {
+	SS_FREE = 0,
+	SS_UNCONNECTED,
+	SS_CONNECTING,
+	SS_CONNECTED,
+	SS_DISCONNECTING,
+} socket_state;
+
+/* An iterator over the caller's iovec, as the kernel's iov_iter. */
+struct iov_iter {
+	const struct iovec	*iov;
+	unsigned long		nr_segs;
+	size_t			iov_offset;	/* into iov[0] */
+	size_t			count;		/* bytes left */
+};
+
+/* The kernel's struct msghdr: the socket layer's copy of the caller's. */
+struct kmsghdr {
+	void			*msg_name;	/* a sockaddr_storage of ours */
+	int			msg_namelen;
+	struct iov_iter		msg_iter;
+	void			*msg_control;	/* the caller's buffer */
+	size_t			msg_controllen;
+	unsigned int		msg_flags;
+};
+
+static inline size_t msg_data_left(const struct kmsghdr *msg)
+{
+	return msg->msg_iter.count;
+}
+
+/* Copies out of / into the caller's iovec; -EFAULT on a NULL base. */
+int memcpy_from_msg(void *data, struct kmsghdr *msg, size_t len);
+int memcpy_to_msg(struct kmsghdr *msg, const void *data, size_t len);
+void iov_iter_init(struct iov_iter *i, const struct iovec *iov,
+		   unsigned long nr_segs, size_t count);
+/* Appends a control message, as put_cmsg(); sets MSG_CTRUNC when it does not fit. */
+int put_cmsg(struct kmsghdr *msg, int level, int type, size_t len,
+	     const void *data);
+
+/* The poll_table of one poll() call: registers its waiter on socket queues. */
+struct poll_table_struct {
+	struct usn_waiter	*waiter;
+	struct wait_queue_entry	*entries;
+	struct usn_net		**entry_net;	/* whose lock guards entries[i] */
+	struct usn_net		*cur_net;	/* of the socket being polled */
+	unsigned int		nr;
+	unsigned int		max;
+	unsigned int		events;
+};
+
+void poll_wait(struct file *file, struct wait_queue_head *wq,
+	       struct poll_table_struct *pt);
+
+struct proto_ops {
+	int		family;
+	int		(*release)(struct socket *sock);
+	int		(*bind)(struct socket *sock, struct sockaddr *addr,
+				int addrlen);
+	int		(*connect)(struct socket *sock, struct sockaddr *addr,
+				   int addrlen, int flags);
+	int		(*socketpair)(struct socket *a, struct socket *b);
+	int		(*accept)(struct socket *sock, struct socket *newsock,
+				  int flags, bool kern);
+	int		(*getname)(struct socket *sock, struct sockaddr *addr,
+				   int peer);
+	unsigned int	(*poll)(struct file *file, struct socket *sock,
+				struct poll_table_struct *wait);
+	int		(*ioctl)(struct socket *sock, unsigned int cmd,
+				 unsigned long arg);
+	int		(*listen)(struct socket *sock, int backlog);
+	int		(*shutdown)(struct socket *sock, int how);
+	int		(*setsockopt)(struct socket *sock, int level,
+				      int optname, const void *optval,
+				      unsigned int optlen);
+	int		(*getsockopt)(struct socket *sock, int level,
+				      int optname, void *optval, int *optlen);
+	int		(*sendmsg)(struct socket *sock, struct kmsghdr *m,
+				   size_t total_len);
+	int		(*recvmsg)(struct socket *sock, struct kmsghdr *m,
+				   size_t total_len, int flags);
+};
+
+struct net_proto_family {
+	int	family;
+	int	(*create)(struct usn_net *net, struct socket *sock,
+			  int protocol, int kern);
+	void	*owner;		/* the module's dlopen handle, NULL if built in */
+};
+
+struct socket {
+	socket_state		state;
+	short			type;
+	unsigned long		flags;
+	struct file		*file;
+	struct sock		*sk;
+	const struct proto_ops	*ops;
+	struct usn_net		*net;
+	struct wait_queue_head	wq;
+};
+
+/* An open socket file: shared by dup()ed fds, as the kernel's struct file. */
+struct file {
+	atomic_int		f_count;
+	unsigned int		f_flags;	/* O_NONBLOCK, O_ASYNC */
+	pid_t			f_owner;	/* F_SETOWN */
+	struct socket		*sock;
+};
+
+/* socket.c: the family registry and socket life cycle */
+int sock_register(const struct net_proto_family *ops);
+void sock_unregister(int family);
+int __sock_create(struct usn_net *net, int family, int type, int protocol,
+		  struct socket **res, int kern);
+int sock_create_lite(struct usn_net *net, int type,
+		     const struct proto_ops *ops, struct socket **res);
+void sock_release(struct socket *sock);
+
+/* file.c: the fd table */
+int sock_map_fd(struct socket *sock, unsigned int flags);
+struct socket *sockfd_lookup_light(int fd, int *err, struct file **filep);
+void fput(struct file *file);
+
+/* sockaddr.c */
+int move_addr_to_kernel(const void *uaddr, int ulen,
+			struct sockaddr_storage *kaddr);
+int move_addr_to_user(const struct sockaddr_storage *kaddr, int klen,
+		      void *uaddr, socklen_t *ulen);
+
+/* sock_no.c: the stubs for verbs a family lacks */
+int sock_no_bind(struct socket *sock, struct sockaddr *addr, int len);
+int sock_no_connect(struct socket *sock, struct sockaddr *addr, int len,
+		    int flags);
+int sock_no_socketpair(struct socket *a, struct socket *b);
+int sock_no_accept(struct socket *sock, struct socket *newsock, int flags,
+		   bool kern);
+int sock_no_getname(struct socket *sock, struct sockaddr *addr, int peer);
+unsigned int sock_no_poll(struct file *file, struct socket *sock,
+			  struct poll_table_struct *wait);
+int sock_no_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+int sock_no_listen(struct socket *sock, int backlog);
+int sock_no_shutdown(struct socket *sock, int how);
+int sock_no_setsockopt(struct socket *sock, int level, int optname,
+		       const void *optval, unsigned int optlen);
+int sock_no_getsockopt(struct socket *sock, int level, int optname,
+		       void *optval, int *optlen);
+int sock_no_sendmsg(struct socket *sock, struct kmsghdr *m, size_t len);
+int sock_no_recvmsg(struct socket *sock, struct kmsghdr *m, size_t len,
+		    int flags);
+
+#endif
