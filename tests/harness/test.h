@@ -28,6 +28,8 @@ void test_register(struct usn_test *t);
 extern int test_failures;	/* failures in the running test */
 extern const char *test_current;
 
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define TEST(name)							\
 	static void test_##name(void);					\
 	static struct usn_test test_desc_##name = { #name, test_##name, NULL }; \
