@@ -22,8 +22,14 @@ cmake --build build-asan -j"$jobs"
 
 echo "== valgrind leak check"
 export USNET_MODULE_PATH=$PWD/build/tests/modules
-for t in socket_create_test sockopt_test socket_io_test dev_test; do
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
-		--error-exitcode=1 "build/tests/$t" >/dev/null
-	echo "valgrind: $t clean"
+for t in socket_create_test sockopt_test socket_io_test dev_test sim_test; do
+	log=build/valgrind-$t.log
+	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=1 --log-file="$log" "build/tests/$t" >/dev/null; then
+		echo "valgrind: $t clean"
+	else
+		cat "$log"
+		echo "valgrind: $t FAILED"
+		exit 1
+	fi
 done

@@ -79,7 +79,7 @@ static int pol_create(struct usn_net *net, int family, int type, int protocol,
 {
 	atomic_fetch_add(&hook_calls[0], 1);
 	seen_family = family;
-	return 0;
+	return family == 21 ? -EACCES : 0;	/* before any module is looked for */
 }
 
 static int pol_post_create(const struct usn_sock_desc *s, int kern)
@@ -170,6 +170,7 @@ TEST(security_policy_refuses_bind_below_1024)
 	EXPECT_ERRNO(usn_setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)), EPERM);
 	EXPECT_OK(usn_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
 	EXPECT_ERRNO(usn_accept(fd, NULL, NULL), EOPNOTSUPP);
+	EXPECT_ERRNO(usn_socket(21, SOCK_DGRAM, 0), EACCES);
 	/* post_create refuses what it does not know: the socket is released. */
 	EXPECT_ERRNO(usn_socket(AF_TDGRAM, SOCK_STREAM, 0), ESOCKTNOSUPPORT);
 	for (size_t i = 0; i < 9; i++)

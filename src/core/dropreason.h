@@ -22,7 +22,7 @@
 	X(SOCKET_RCVBUFF,	"socket receive buffer full")		\
 	X(SOCKET_FILTER,	"socket filter")			\
 	X(SOCKET_CLOSE,		"socket closed")			\
-	X(WIRE_LOSS,		"lost on the wire (memlink)")		\
+	X(WIRE_LOSS,		"lost on the wire")		\
 	X(NO_CARRIER,		"link has no carrier")			\
 	X(DEV_ERROR,		"device I/O error")
 

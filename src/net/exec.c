@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -179,6 +180,29 @@ static void ns_to_timespec(uint64_t ns, struct timespec *ts)
 	ts->tv_nsec = (long)(ns % NSEC_PER_SEC);
 }
 
+/*
+ * epoll_wait with a nanosecond timeout (epoll_pwait2, Linux 5.11); where the
+ * kernel or a tool such as valgrind lacks it, milliseconds rounded up.
+ */
+static int epoll_wait_ns(int epfd, struct epoll_event *ev, int n,
+			 const struct timespec *ts)
+{
+	static atomic_bool no_pwait2;
+	int timeout_ms;
+	int r;
+
+	if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		r = epoll_pwait2(epfd, ev, n, ts, NULL);
+		if (r >= 0 || errno != ENOSYS)
+			return r;
+		atomic_store(&no_pwait2, true);
+	}
+	timeout_ms = !ts ? -1 :
+		     (int)min_t(uint64_t, (uint64_t)ts->tv_sec * 1000 +
+				((uint64_t)ts->tv_nsec + 999999) / 1000000, INT32_MAX);
+	return epoll_wait(epfd, ev, n, timeout_ms);
+}
+
 static void *stack_thread(void *arg)
 {
 	struct usn_net *net = arg;
@@ -202,7 +226,7 @@ static void *stack_thread(void *arg)
 			ns_to_timespec(next - now, &ts);
 			tsp = &ts;
 		}
-		n = epoll_pwait2(net->exec.epfd, ev, ARRAY_SIZE(ev), tsp, NULL);
+		n = epoll_wait_ns(net->exec.epfd, ev, ARRAY_SIZE(ev), tsp);
 		pthread_mutex_lock(&net->lock);
 		atomic_store(&net->timers.sleep_until, 0);
 		if (n > 0)
