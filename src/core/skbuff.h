@@ -54,10 +54,28 @@ struct skb_shared_info {
 	uint8_t size_class;	/* pool class the area came from */
 };
 
+/*
+ * The queue links, first in both struct sk_buff and struct sk_buff_head: a
+ * queue's head is linked into the ring as if it were a buffer, and every
+ * write through a link goes through this 16-byte view, never through the
+ * whole struct sk_buff (which the head is not).
+ */
+struct skb_link {
+	struct sk_buff	*next;
+	struct sk_buff	*prev;
+};
+
+#define SKB_LINKS				\
+	union {					\
+		struct {			\
+			struct sk_buff	*next;	\
+			struct sk_buff	*prev;	\
+		};				\
+		struct skb_link	link;		\
+	}
+
 struct sk_buff {
-	/* next/prev first: struct sk_buff_head overlays them. */
-	struct sk_buff		*next;
-	struct sk_buff		*prev;
+	SKB_LINKS;
 	struct sock		*sk;
 	struct net_device	*dev;
 	uint64_t		tstamp;		/* ns, namespace clock */
@@ -80,10 +98,14 @@ struct sk_buff {
 };
 
 struct sk_buff_head {
-	struct sk_buff	*next;
-	struct sk_buff	*prev;
+	SKB_LINKS;
 	uint32_t	qlen;
 };
+
+static inline struct skb_link *skb_link(struct sk_buff *p)
+{
+	return (struct skb_link *)(void *)p;
+}
 
 /* Pool statistics, for leak checks and the memory benchmarks. */
 struct skb_pool_stats {
@@ -307,8 +329,8 @@ static inline void __skb_insert(struct sk_buff *n, struct sk_buff *prev,
 {
 	n->next = next;
 	n->prev = prev;
-	next->prev = n;
-	prev->next = n;
+	skb_link(next)->prev = n;
+	skb_link(prev)->next = n;
 	list->qlen++;
 }
 
@@ -327,8 +349,8 @@ static inline void __skb_queue_head(struct sk_buff_head *list,
 static inline void __skb_unlink(struct sk_buff *skb, struct sk_buff_head *list)
 {
 	list->qlen--;
-	skb->next->prev = skb->prev;
-	skb->prev->next = skb->next;
+	skb_link(skb->next)->prev = skb->prev;
+	skb_link(skb->prev)->next = skb->next;
 	skb->next = NULL;
 	skb->prev = NULL;
 }

@@ -214,7 +214,7 @@ int mod_timer(struct timer_list *t, uint64_t expires)
 		base->count++;
 	t->expires = expires;
 	enqueue_timer(base, t);
-	if (base->kick && expires < atomic_load(&base->sleep_until))
+	if (base->kick && expires <= atomic_load(&base->sleep_until))
 		base->kick(base);
 	return was_pending;
 }

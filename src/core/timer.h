@@ -50,8 +50,9 @@ struct timer_base {
 	struct hlist_head	vectors[TIMER_LVL_DEPTH][TIMER_LVL_SIZE];
 	/*
 	 * Called (with the namespace lock held) when a timer is armed to
-	 * expire before @sleep_until: the owner's stack thread is asleep and
-	 * must wake up earlier. sleep_until is written by that thread.
+	 * expire at or before the jiffy @sleep_until: the owner's stack thread
+	 * sleeps until then (within that jiffy) and must wake up earlier.
+	 * sleep_until is written by that thread: 0 while it is awake.
 	 */
 	void			(*kick)(struct timer_base *base);
 	_Atomic uint64_t	sleep_until;

@@ -150,7 +150,10 @@ struct packet_type {
 	struct list_head	list;
 };
 
-/* Device registry (dev.c) */
+/*
+ * Device registry (dev.c). @name_fmt must be shorter than IFNAMSIZ, as in
+ * the kernel: callers check names that come from users.
+ */
 struct net_device *alloc_netdev(size_t priv_size, const char *name_fmt,
 				void (*setup)(struct net_device *dev));
 void free_netdev(struct net_device *dev);

@@ -31,8 +31,9 @@
 #include "net/usnet.h"
 
 #define NET_STEP_BUDGET		256
-#define EPOLL_TAG_WAKE		((void *)1)
-#define EPOLL_TAG_TIMER		((void *)2)
+/* epoll data: a device's ifindex (looked up under the lock), or one of these. */
+#define EPOLL_TAG_WAKE		UINT64_MAX
+#define EPOLL_TAG_TIMER		(UINT64_MAX - 1)
 
 /* ---- the step ---------------------------------------------------------- */
 
@@ -78,17 +79,15 @@ static void wake_fd_write(struct usn_net *net)
 	}
 }
 
-static uint64_t sleep_until_ns(struct usn_net *net)
-{
-	return jiffies_to_ns(atomic_load(&net->timers.sleep_until));
-}
-
 void net_kick(struct usn_net *net, uint64_t when)
 {
 	switch (net->mode) {
 	case NET_MODE_THREADED:
-		if (when < sleep_until_ns(net) ||
-		    atomic_load(&net->timers.sleep_until) == TIMER_NEVER)
+		/*
+		 * sleep_until is the jiffy of the thread's deadline (NEVER while
+		 * it is deciding): anything due in or before that jiffy wakes it.
+		 */
+		if (ns_to_jiffies(when) <= atomic_load(&net->timers.sleep_until))
 			wake_fd_write(net);
 		break;
 	case NET_MODE_EXTERNAL:
@@ -99,11 +98,10 @@ void net_kick(struct usn_net *net, uint64_t when)
 	}
 }
 
+/* mod_timer() armed a timer due before the stack thread means to wake. */
 static void timer_kick(struct timer_base *base)
 {
-	struct usn_net *net = container_of(base, struct usn_net, timers);
-
-	net_kick(net, 0);
+	wake_fd_write(container_of(base, struct usn_net, timers));
 }
 
 /* ---- set-up -------------------------------------------------------------- */
@@ -123,7 +121,7 @@ int exec_init(struct usn_net *net)
 	net->exec.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (net->exec.epfd < 0 || net->exec.wake_fd < 0)
 		return -errno;
-	ev.data.ptr = EPOLL_TAG_WAKE;
+	ev.data.u64 = EPOLL_TAG_WAKE;
 	if (epoll_ctl(net->exec.epfd, EPOLL_CTL_ADD, net->exec.wake_fd, &ev))
 		return -errno;
 	if (net->mode == NET_MODE_EXTERNAL) {
@@ -131,7 +129,7 @@ int exec_init(struct usn_net *net)
 						    TFD_NONBLOCK | TFD_CLOEXEC);
 		if (net->exec.timer_fd < 0)
 			return -errno;
-		ev.data.ptr = EPOLL_TAG_TIMER;
+		ev.data.u64 = EPOLL_TAG_TIMER;
 		if (epoll_ctl(net->exec.epfd, EPOLL_CTL_ADD, net->exec.timer_fd, &ev))
 			return -errno;
 	}
@@ -140,7 +138,8 @@ int exec_init(struct usn_net *net)
 
 int exec_watch_fd(struct usn_net *net, struct net_device *dev, bool on)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = dev };
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = (uint64_t)dev->ifindex };
 
 	if (net->exec.epfd < 0)
 		return -EOPNOTSUPP;	/* simulated: no kernel fds on a virtual clock */
@@ -152,13 +151,18 @@ int exec_watch_fd(struct usn_net *net, struct net_device *dev, bool on)
 	return 0;
 }
 
-/* Reads the epoll set: marks readable devices, clears the wake counters. */
+/*
+ * Reads the epoll set (namespace locked): marks readable devices, clears the
+ * wake counters. Devices are found by ifindex, since one may have been
+ * unregistered between the wait and the lock.
+ */
 static void exec_collect(struct usn_net *net, struct epoll_event *ev, int n)
 {
+	struct net_device *dev;
 	uint64_t v;
 
 	for (int i = 0; i < n; i++) {
-		void *tag = ev[i].data.ptr;
+		uint64_t tag = ev[i].data.u64;
 
 		if (tag == EPOLL_TAG_WAKE) {
 			if (read(net->exec.wake_fd, &v, sizeof(v)) < 0) {
@@ -169,7 +173,9 @@ static void exec_collect(struct usn_net *net, struct epoll_event *ev, int n)
 				/* EAGAIN: already drained */
 			}
 		} else {
-			((struct net_device *)tag)->rx_ready = true;
+			dev = dev_get_by_index(net, (int)tag);
+			if (dev && dev->rx_fd >= 0)
+				dev->rx_ready = true;
 		}
 	}
 }
@@ -214,10 +220,17 @@ static void *stack_thread(void *arg)
 	net_lock(net);
 	while (!net->exec.stop) {
 		net_step(net);
+		/*
+		 * From here until the deadline is stored, any kick must wake us:
+		 * a peer may queue a frame after net_next_event() looked.
+		 */
+		atomic_store(&net->timers.sleep_until, TIMER_NEVER);
 		next = net_next_event(net);
 		now = usn_clock_now();
-		if (next <= now)
+		if (next <= now) {
+			atomic_store(&net->timers.sleep_until, 0);
 			continue;
+		}
 		atomic_store(&net->timers.sleep_until,
 			     next == NET_DEADLINE_NONE ? TIMER_NEVER : ns_to_jiffies(next));
 		pthread_mutex_unlock(&net->lock);
