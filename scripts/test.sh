@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - installs what the tests need, then builds and runs every test
-# twice: with gcc, and with clang under AddressSanitizer and UBSan. A few
-# tests also run under valgrind's leak checker. Exits non-zero on any failure.
+# twice: with gcc (a few tests also under valgrind's leak checker), and with
+# clang under AddressSanitizer and UBSan. Exits non-zero on any failure.
 set -eu
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
@@ -11,14 +11,6 @@ echo "== gcc build, all tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
-
-echo "== clang build with ASan and UBSan, all tests"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-	-DUSNET_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$jobs"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --output-on-failure -j"$jobs")
 
 echo "== valgrind leak check"
 export USNET_MODULE_PATH=$PWD/build/tests/modules
@@ -33,3 +25,11 @@ for t in socket_create_test sockopt_test socket_io_test dev_test sim_test; do
 		exit 1
 	fi
 done
+
+echo "== clang build with ASan and UBSan, all tests"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	-DUSNET_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --output-on-failure -j"$jobs")
