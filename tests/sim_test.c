@@ -7,22 +7,13 @@
  */
 #include <errno.h>
 #include <sys/time.h>
+#include "sim.h"
 #include "tdg.h"
 #include "test.h"
 
 static void sim_start(void)
 {
-	static bool started;
-	struct usn_config cfg;
-
-	if (started)
-		return;
-	usn_config_init(&cfg);
-	cfg.mode = USN_MODE_SIMULATED;
-	cfg.seed = 42;
-	if (usn_init(&cfg) < 0)
-		TEST_SKIP_ALL("usn_init: %s", strerror(errno));
-	started = true;
+	test_sim_start(42);
 }
 
 TEST(init_only_once)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <usnet/usnet.h>
+#include "sim.h"
 #include "test.h"
 #include "link/netdevice.h"
 #include "net/net.h"
@@ -40,19 +41,7 @@ static const unsigned char bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xf
 
 static void sim_start(void)
 {
-	static bool started;
-	struct usn_config cfg;
-
-	if (started)
-		return;
-	usn_config_init(&cfg);
-	cfg.mode = USN_MODE_SIMULATED;
-	cfg.seed = RUN_SEED;
-	if (usn_init(&cfg)) {
-		perror("usn_init");
-		exit(1);
-	}
-	started = true;
+	test_sim_start(RUN_SEED);
 }
 
 static uint64_t heads_in_use(void)

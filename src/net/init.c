@@ -11,13 +11,14 @@
 #include "core/log.h"
 #include "net/net.h"
 #include "net/usnet.h"
+#include "socket/module.h"
 
 struct usn_global usn_g = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.nets = LIST_HEAD_INIT(usn_g.nets),
 };
 
-int module_set_path(const char *path);
+/* The initcalls of built-in subsystems (each in its own file). */
 int loopback_init(void);
 
 /* Built-in subsystems, in start-up order. */
