@@ -215,7 +215,7 @@ static long sys_sendmsg(int fd, const struct msghdr *umsg, int flags)
 		return e;
 	err = copy_msghdr(&msg, umsg, &address, true);
 	if (!err)
-		err = __sys_sendmsg_k(sock, file, &msg, flags & ~MSG_CMSG_CLOEXEC);
+		err = __sys_sendmsg_k(sock, file, &msg, flags);
 	fput(file);
 	return err;
 }
@@ -255,9 +255,9 @@ static long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
 			goto out_put;
 	}
 	umsg->msg_flags = (int)(msg.msg_flags & ~(unsigned int)MSG_CMSG_CLOEXEC);
-	if (umsg->msg_control)
-		umsg->msg_controllen = (size_t)((char *)msg.msg_control -
-						(char *)umsg->msg_control);
+	/* How much control data was written (0 when there was no buffer). */
+	umsg->msg_controllen = umsg->msg_control ?
+		(size_t)((char *)msg.msg_control - (char *)umsg->msg_control) : 0;
 	err = len;
 out_put:
 	fput(file);
