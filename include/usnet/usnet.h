@@ -179,6 +179,21 @@ int usn_addr_add(struct usn_net *net, int ifindex, int family,
 int usn_addr_del(struct usn_net *net, int ifindex, int family,
 		 const void *addr, int prefixlen);
 
+/*
+ * Routes of the main table: @dst/@prefixlen via @gateway (NULL: on-link)
+ * out of @ifindex (0: the device that reaches the gateway), with @metric.
+ * AF_INET only for now.
+ */
+int usn_route_add(struct usn_net *net, int family, const void *dst,
+		  int prefixlen, const void *gateway, int ifindex,
+		  unsigned int metric);
+int usn_route_del(struct usn_net *net, int family, const void *dst,
+		  int prefixlen, const void *gateway, int ifindex,
+		  unsigned int metric);
+
+/* A protocol counter by its /proc/net/snmp name: "Ip.InHdrErrors", "Udp.NoPorts". */
+int usn_snmp(struct usn_net *net, const char *name, uint64_t *value);
+
 /* ---------------------------------------------------------------------------
  * Receive trace: for each packet the namespace receives, the functions it
  * passed through, one path per line ("__netif_receive_skb_core->ptype_all->
@@ -221,6 +236,8 @@ struct usn_security_ops {
 			      int flags);
 	int (*socket_setsockopt)(const struct usn_sock_desc *sock, int level,
 				 int optname);
+	/* A capability in @net (CAP_NET_RAW for SOCK_RAW, CAP_NET_ADMIN, ...). */
+	int (*capable)(struct usn_net *net, int cap);
 };
 
 /* Installs @ops process-wide (NULL removes the policy). */

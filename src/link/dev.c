@@ -16,6 +16,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "core/log.h"
+#include "core/notifier.h"
 #include "link/netdevice.h"
 #include "link/pcap.h"
 #include "network/ipv4/devinet.h"
@@ -24,6 +25,18 @@
 #include "net/trace.h"
 
 /* ---- registry ---------------------------------------------------------------- */
+
+static struct notifier_head netdev_chain = NOTIFIER_HEAD_INIT(netdev_chain);
+
+void register_netdevice_notifier(struct notifier_block *nb)
+{
+	notifier_chain_register(&netdev_chain, nb);
+}
+
+void unregister_netdevice_notifier(struct notifier_block *nb)
+{
+	notifier_chain_unregister(nb);
+}
 
 struct net_device *alloc_netdev(size_t priv_size, const char *name_fmt,
 				void (*setup)(struct net_device *dev))
@@ -149,6 +162,8 @@ void unregister_netdevice(struct net_device *dev)
 	struct packet_type *pt, *tmp;
 
 	dev_close(dev);
+	inet_dev_destroy(dev);		/* its addresses go first, announced */
+	notifier_call_chain(&netdev_chain, NETDEV_UNREGISTER, dev);
 	list_for_each_entry_safe(pt, tmp, &dev->ptype_all, list)
 		list_del_init(&pt->list);
 	list_del_init(&dev->dev_list);
@@ -192,6 +207,7 @@ int dev_open(struct net_device *dev)
 			return err;
 		}
 	}
+	notifier_call_chain(&netdev_chain, NETDEV_UP, dev);
 	return 0;
 }
 
@@ -206,6 +222,7 @@ int dev_close(struct net_device *dev)
 	dev->flags &= ~(IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
 	dev->rx_ready = false;
 	backlog_purge_dev(dev->net, dev);
+	notifier_call_chain(&netdev_chain, NETDEV_DOWN, dev);
 	return 0;
 }
 
@@ -237,6 +254,7 @@ int dev_set_mtu(struct net_device *dev, unsigned int mtu)
 			return err;
 	}
 	dev->mtu = mtu;
+	notifier_call_chain(&netdev_chain, NETDEV_CHANGEMTU, dev);
 	return 0;
 }
 

@@ -173,6 +173,11 @@ void dev_add_pack(struct usn_net *net, struct packet_type *pt);
 void dev_remove_pack(struct usn_net *net, struct packet_type *pt);
 
 void devices_unregister_all(struct usn_net *net);
+
+/* Device events (NETDEV_UP, _DOWN, _CHANGEMTU, _UNREGISTER); ptr is the device. */
+struct notifier_block;
+void register_netdevice_notifier(struct notifier_block *nb);
+void unregister_netdevice_notifier(struct notifier_block *nb);
 void dev_tx_count(struct net_device *dev, unsigned int bytes);
 
 /* Receive and transmit (dev.c) */

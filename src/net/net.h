@@ -32,6 +32,7 @@
 
 struct net_device;
 struct net_trace;
+struct netns_ipv4;
 
 enum net_mode {
 	NET_MODE_THREADED,
@@ -76,6 +77,7 @@ struct usn_net {
 	atomic_int		sockets;	/* allocated in this namespace */
 
 	struct netns_sysctl	sysctl;
+	struct netns_ipv4	*ipv4;		/* network/ipv4: NULL until it is set up */
 	struct net_trace	*trace;
 	struct net_exec		exec;
 };

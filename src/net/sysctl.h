@@ -26,6 +26,24 @@ struct netns_sysctl {
 	int ip_default_ttl;
 	int ip_no_pmtu_disc;
 	int ping_group_range[2];
+	int ip_nonlocal_bind;
+	int ipfrag_high_thresh;
+	int ipfrag_low_thresh;
+	int ipfrag_time;		/* s */
+	int icmp_ratelimit;		/* ms between errors to one host */
+	int icmp_ratemask;
+	int icmp_msgs_per_sec;
+	int icmp_msgs_burst;
+	int icmp_echo_ignore_all;
+	int icmp_echo_ignore_broadcasts;
+	/* net.ipv4.neigh.default */
+	int neigh_base_reachable_time_ms;
+	int neigh_retrans_time_ms;
+	int neigh_gc_stale_time;	/* s */
+	int neigh_delay_first_probe_time;	/* s */
+	int neigh_ucast_solicit;
+	int neigh_mcast_solicit;
+	int neigh_unres_qlen;
 	/* net.usnet: tunables Linux keeps elsewhere */
 	int socket_max;		/* sockets the namespace may hold (ENFILE) */
 };

@@ -104,3 +104,10 @@ int security_socket_setsockopt(struct socket *sock, int level, int optname)
 {
 	return CALL_SOCK_HOOK(socket_setsockopt, sock, level, optname);
 }
+
+bool ns_capable(struct usn_net *net, int cap)
+{
+	const struct usn_security_ops *ops = atomic_load(&security_ops);
+
+	return !ops || !ops->capable || verdict(ops->capable(net, cap)) == 0;
+}

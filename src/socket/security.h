@@ -8,6 +8,7 @@
 #ifndef USN_SOCKET_SECURITY_H
 #define USN_SOCKET_SECURITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <usnet/usnet.h>
@@ -29,5 +30,14 @@ int security_socket_sendmsg(struct socket *sock, const struct sockaddr *to,
 			    int tolen, size_t size, int flags);
 int security_socket_recvmsg(struct socket *sock, size_t size, int flags);
 int security_socket_setsockopt(struct socket *sock, int level, int optname);
+/*
+ * The namespace's capability @cap (linux/capability.h numbers): the program
+ * has every capability in its namespaces unless a policy says otherwise.
+ */
+bool ns_capable(struct usn_net *net, int cap);
+
+#define CAP_NET_BIND_SERVICE	10
+#define CAP_NET_ADMIN		12
+#define CAP_NET_RAW		13
 
 #endif

@@ -7,11 +7,24 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/notifier.h"
 #include "link/netdevice.h"
 #include "network/ipv4/devinet.h"
 
 #define RT_SCOPE_UNIVERSE	0
 #define RT_SCOPE_HOST		254
+
+static struct notifier_head inetaddr_chain = NOTIFIER_HEAD_INIT(inetaddr_chain);
+
+void register_inetaddr_notifier(struct notifier_block *nb)
+{
+	notifier_chain_register(&inetaddr_chain, nb);
+}
+
+void unregister_inetaddr_notifier(struct notifier_block *nb)
+{
+	notifier_chain_unregister(nb);
+}
 
 static struct in_device *in_dev_get_or_create(struct net_device *dev)
 {
@@ -63,7 +76,9 @@ int inet_addr_add(struct net_device *dev, uint32_t addr, int prefixlen)
 	ifa->ifa_scope = (dev->flags & IFF_LOOPBACK) ? RT_SCOPE_HOST :
 						       RT_SCOPE_UNIVERSE;
 	memcpy(ifa->ifa_label, dev->name, sizeof(ifa->ifa_label));
+	ifa->ifa_dev = in_dev;
 	list_add_tail(&ifa->ifa_list, &in_dev->ifa_list);
+	notifier_call_chain(&inetaddr_chain, NETDEV_UP, ifa);
 	return 0;
 }
 
@@ -76,6 +91,7 @@ int inet_addr_del(struct net_device *dev, uint32_t addr, int prefixlen)
 	ifa = inet_ifa_find(dev->ip_ptr, addr, prefixlen);
 	if (!ifa)
 		return -EADDRNOTAVAIL;
+	notifier_call_chain(&inetaddr_chain, NETDEV_DOWN, ifa);
 	list_del(&ifa->ifa_list);
 	free(ifa);
 	return 0;
@@ -89,6 +105,7 @@ void inet_dev_destroy(struct net_device *dev)
 	if (!in_dev)
 		return;
 	list_for_each_entry_safe(ifa, tmp, &in_dev->ifa_list, ifa_list) {
+		notifier_call_chain(&inetaddr_chain, NETDEV_DOWN, ifa);
 		list_del(&ifa->ifa_list);
 		free(ifa);
 	}

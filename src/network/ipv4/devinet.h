@@ -21,6 +21,7 @@ struct in_ifaddr {
 	unsigned char		ifa_prefixlen;
 	unsigned char		ifa_scope;	/* RT_SCOPE_* */
 	char			ifa_label[16];
+	struct in_device	*ifa_dev;
 };
 
 struct in_device {
@@ -32,6 +33,14 @@ static inline uint32_t inet_make_mask(int prefixlen)
 {
 	return prefixlen ? __builtin_bswap32(~0u << (32 - prefixlen)) : 0;
 }
+
+/*
+ * Address events: NETDEV_UP when an address is added, NETDEV_DOWN before
+ * one is removed; ptr is the struct in_ifaddr, ifa_dev its in_device.
+ */
+struct notifier_block;
+void register_inetaddr_notifier(struct notifier_block *nb);
+void unregister_inetaddr_notifier(struct notifier_block *nb);
 
 int inet_addr_add(struct net_device *dev, uint32_t addr, int prefixlen);
 int inet_addr_del(struct net_device *dev, uint32_t addr, int prefixlen);
