@@ -7,9 +7,11 @@ what=${1:-build}
 pkgs="build-essential cmake pkg-config"
 if [ "$what" = test ]; then
 	# clang: the second compiler; valgrind: leak checks; binutils: nm;
-	# iproute2/iputils-ping/tcpdump/tshark: the Linux kernel as a peer over
-	# TAP inside a private namespace, and dissection of usnet's captures.
-	pkgs="$pkgs clang valgrind binutils iproute2 iputils-ping tcpdump tshark"
+	# iproute2/iputils-ping/tcpdump/tshark/netcat-openbsd/socat/python3: the
+	# Linux kernel and its tools as peers over TAP inside a private
+	# namespace, and dissection of usnet's captures.
+	pkgs="$pkgs clang valgrind binutils iproute2 iputils-ping tcpdump tshark
+		netcat-openbsd socat python3"
 fi
 missing=
 for p in $pkgs; do

@@ -24,7 +24,19 @@
 	X(SOCKET_CLOSE,		"socket closed")			\
 	X(WIRE_LOSS,		"lost on the wire")		\
 	X(NO_CARRIER,		"link has no carrier")			\
-	X(DEV_ERROR,		"device I/O error")
+	X(DEV_ERROR,		"device I/O error")			\
+	X(IP_INHDR,		"bad IP header")			\
+	X(IP_CSUM,		"bad IP header checksum")		\
+	X(IP_INADDRERRORS,	"IP destination not for this host")	\
+	X(IP_INNOROUTES,	"no route for the IP destination")	\
+	X(FRAG_REASM_TIMEOUT,	"fragment reassembly timeout")		\
+	X(DUP_FRAG,		"duplicate fragment")			\
+	X(ICMP_CSUM,		"bad ICMP checksum")			\
+	X(UDP_CSUM,		"bad UDP checksum")			\
+	X(NEIGH_CREATEFAIL,	"neighbour entry not created")		\
+	X(NEIGH_FAILED,		"neighbour resolution failed")		\
+	X(NEIGH_QUEUEFULL,	"neighbour queue full")			\
+	X(NEIGH_DEAD,		"neighbour entry gone")
 
 enum skb_drop_reason {
 #define USN_DROP_ENUM(name, text) SKB_DROP_REASON_##name,

@@ -43,6 +43,7 @@ int net_step(struct usn_net *net)
 
 	net->in_softirq = true;
 	work = (int)run_timers(&net->timers, net_jiffies(net));
+	run_timers(&net->timers_deferrable, net_jiffies(net));
 	work += net_rx_action(net, NET_STEP_BUDGET);
 	net->in_softirq = false;
 	return work;

@@ -140,6 +140,7 @@ static int net_setup(struct usn_net *net, const char *name, unsigned int flags)
 	skb_queue_head_init(&net->backlog);
 	sysctl_init_defaults(&net->sysctl);
 	timer_base_init(&net->timers, ns_to_jiffies(usn_clock_now()));
+	timer_base_init(&net->timers_deferrable, ns_to_jiffies(usn_clock_now()));
 	err = exec_init(net);
 	if (err)
 		return err;

@@ -62,6 +62,12 @@ struct usn_net {
 	struct list_head	all_list;	/* every namespace of the process */
 
 	struct timer_base	timers;
+	/*
+	 * Housekeeping timers (garbage collection) that must not wake an idle
+	 * namespace, as the kernel's deferrable timers: they run when the
+	 * namespace runs anyway, and never count as its next event.
+	 */
+	struct timer_base	timers_deferrable;
 	struct usn_rnd		rnd;
 
 	/* Link layer */

@@ -7,7 +7,8 @@
 # (usnet-test-$$) and deletes on exit; nothing touches the root namespace.
 # tap_probe (tests/progs) attaches usnet to the tap utap0 and taps every
 # frame; the kernel side gets 10.77.0.1/24. The kernel's ARP request for
-# 10.77.0.2 (triggered by ping; usnet does not answer ARP yet) must reach
+# 10.77.0.2 (triggered by ping; the probe has no address, so usnet does not
+# answer it) must reach
 # usnet's ptype_all tap, with the receive trace
 # __netif_receive_skb_core->ptype_all->tap_probe_rcv; usnet's own frame
 # (ethertype 0x88b5, "usnet-tap-hello") must reach tcpdump on the kernel

@@ -67,6 +67,63 @@ static inline struct inet_sock *inet_sk(const struct sock *sk)
 	return (struct inet_sock *)(void *)sk;
 }
 
+/* af_inet.c: net_families[PF_INET]->create, with the kernel's inetsw rules */
+int inet_create(struct usn_net *net, struct socket *sock, int protocol,
+		int kern);
+/* inet_init.c: the initcall that starts IPv4 and registers PF_INET */
+int inet_init(void);
+
+/*
+ * The datagram sockets' share of the kernel's TCP states (sk_state):
+ * connected (ESTABLISHED) or not (CLOSE), as net/ipv4/datagram.c uses them.
+ */
+#ifndef TCP_ESTABLISHED
+#define TCP_ESTABLISHED		1
+#endif
+#ifndef TCP_CLOSE
+#define TCP_CLOSE		7
+#endif
+
+/* af_inet.c: the socket types' operations */
+extern const struct proto_ops inet_dgram_ops;
+extern const struct proto_ops inet_sockraw_ops;
+
+/*
+ * May @inet bind @addr, of type @addr_type (inet_addr_type)? Local,
+ * broadcast, multicast and INADDR_ANY always; others with
+ * net.ipv4.ip_nonlocal_bind or IP_FREEBIND.
+ */
+bool inet_addr_valid_or_nonlocal(struct usn_net *net,
+				 const struct inet_sock *inet, uint32_t addr,
+				 unsigned int addr_type);
+/* The close of datagram protocols: destroy, unhash, orphan, drop the reference. */
+void sk_common_release(struct sock *sk);
+
+/* datagram.c: what UDP, raw and ping sockets share on the way out */
+struct flowi4;
+struct rtable;
+struct ip_hdr_params;
+struct ipcm_cookie;
+/* connect() of datagram sockets (UDP, raw, ping): route, then remember the peer. */
+int ip4_datagram_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+/*
+ * Routes a datagram of @sk to @daddr:@dport (network order) for sendmsg,
+ * with the source and device of @ipc; -EACCES for a broadcast route
+ * without SO_BROADCAST. Counts Ip.OutNoRoutes.
+ */
+int ip_datagram_route(struct sock *sk, const struct ipcm_cookie *ipc,
+		      uint32_t daddr, uint16_t dport, unsigned int msg_flags,
+		      struct flowi4 *fl4, struct rtable *rt);
+/*
+ * The IP header of a datagram of @length bytes (transport header and
+ * payload) along @rt: TTL, TOS and DF from the socket and @ipc, as
+ * ip_append_data decides them; -EMSGSIZE (and a local error for
+ * IP_RECVERR) when it cannot be sent, even in fragments.
+ */
+int ip_datagram_prepare(struct sock *sk, const struct ipcm_cookie *ipc,
+			const struct flowi4 *fl4, const struct rtable *rt,
+			size_t length, struct ip_hdr_params *p);
+
 /* af_inet.c: the verbs shared by inet socket types */
 int inet_release(struct socket *sock);
 int inet_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
@@ -100,6 +157,16 @@ struct ipcm_cookie {
 	int		tos;		/* -1: not given */
 };
 int ip_cmsg_send(struct sock *sk, struct kmsghdr *msg, struct ipcm_cookie *ipc);
+
+/* The socket's defaults, before ip_cmsg_send() overrides them (ipcm_init_sk). */
+static inline void ipcm_init_sk(struct ipcm_cookie *ipc,
+				const struct inet_sock *inet)
+{
+	ipc->addr = inet->inet_saddr;
+	ipc->oif = inet->sk.sk_bound_dev_if;
+	ipc->ttl = -1;
+	ipc->tos = -1;
+}
 /*
  * Queues an ICMP error on @sk's error queue for MSG_ERRQUEUE (IP_RECVERR):
  * @skb is the ICMP message (its quoted datagram follows the ICMP header).
@@ -108,5 +175,12 @@ void ip_icmp_error(struct sock *sk, struct sk_buff *skb, int err,
 		   uint16_t port, uint32_t info, const uint8_t *payload);
 /* Reads one queued error (recvmsg with MSG_ERRQUEUE). */
 int ip_recv_error(struct sock *sk, struct kmsghdr *msg, size_t len);
+/*
+ * Queues a locally detected error (EMSGSIZE before sending) for
+ * MSG_ERRQUEUE, if @sk has IP_RECVERR: origin SO_EE_ORIGIN_LOCAL, @info
+ * the MTU, @daddr and @port (network order) the destination.
+ */
+void ip_local_error(struct sock *sk, int err, uint32_t daddr, uint16_t port,
+		    uint32_t info);
 
 #endif

@@ -52,7 +52,6 @@ struct neigh_info {
 
 int neigh_lookup_info(struct usn_net *net, int ifindex, uint32_t addr,
 		      struct neigh_info *info);
-int arp_net_init(struct usn_net *net);
-void arp_net_exit(struct usn_net *net);
+int arp_init(void);
 
 #endif

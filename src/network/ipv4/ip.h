@@ -74,8 +74,6 @@ struct inet_skb_parm {
 _Static_assert(sizeof(struct inet_skb_parm) <= 24,
 	       "IPCB leaves room in skb->cb for the transport");
 
-static inline struct netns_ipv4 *net_ipv4(struct usn_net *net);
-
 static inline uint8_t *ip_hdr(const struct sk_buff *skb)
 {
 	return skb_network_header(skb);
@@ -90,8 +88,12 @@ int ip_local_deliver(struct sk_buff *skb);
 int ip_forward(struct sk_buff *skb);
 
 /* ip_fragment.c */
-/* Queues a fragment; returns 0 with @skb now the whole datagram, -EINPROGRESS when queued, or -errno (consumed). */
-int ip_defrag(struct usn_net *net, struct sk_buff *skb);
+/*
+ * Queues the fragment *@pskb (data at its IP header); returns 0 with *@pskb
+ * now the whole datagram (one linear sk_buff, data at its IP header),
+ * -EINPROGRESS when it was queued, or -errno when it was dropped.
+ */
+int ip_defrag(struct usn_net *net, struct sk_buff **pskb);
 
 /* ip_output.c */
 struct ip_hdr_params {
@@ -125,8 +127,7 @@ int ip_local_out(struct usn_net *net, struct sk_buff *skb,
 uint16_t ip_select_ident(struct usn_net *net, uint32_t saddr, uint32_t daddr,
 			 uint8_t protocol);
 
-/* The namespace's IPv4 set-up and tear-down (af_inet.c's pernet ops call these). */
-int ipv4_net_init(struct usn_net *net);
-void ipv4_net_exit(struct usn_net *net);
+/* Registers IPv4 (ETH_P_IP, the per-namespace state): an inet_init() step. */
+int ip_init(void);
 
 #endif

@@ -91,9 +91,8 @@ struct fib_config {
 	uint8_t		scope;
 };
 
+int fib_init(void);
 int fib_route_add(struct usn_net *net, const struct fib_config *cfg);
 int fib_route_del(struct usn_net *net, const struct fib_config *cfg);
-int fib_net_init(struct usn_net *net);
-void fib_net_exit(struct usn_net *net);
 
 #endif
