@@ -231,7 +231,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "inet_peer: configure: %s\n", strerror(errno));
 		return 2;
 	}
-	printf("READY %s\n", argv[2]);
+	{
+		unsigned char m[6] = { 0 };
+
+		usn_link_hwaddr(net, ifindex, m);
+		printf("READY %s mac=%02x:%02x:%02x:%02x:%02x:%02x\n", argv[2],
+		       m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
 	while (i < argc) {
 		const char *cmd = argv[i];
 

@@ -81,7 +81,7 @@ in_ns ip tuntap add dev utap0 mode tap
 in_ns ip addr add 10.77.0.1/24 dev utap0
 in_ns ip link set utap0 up
 # A UDP echo server on the kernel side, for usnet's datagrams.
-in_ns timeout 60 socat -T 2 UDP-RECVFROM:9999,fork EXEC:cat 2>/dev/null &
+in_ns timeout 60 socat -T 2 UDP-RECVFROM:9999,fork EXEC:cat >/dev/null 2>&1 &
 pids+=($!)
 
 # ---- usnet on the other side ------------------------------------------------------
@@ -103,12 +103,13 @@ if ! wait_for "$tmp/peer.out" '^LISTENING udp 7777' 10; then
 	finish
 fi
 pass "inet_peer attached utap0 with 10.77.0.2/24"
+usnet_mac=$(sed -n 's/^READY .*mac=\([0-9a-f:]*\).*/\1/p' "$tmp/peer.out")
 
 check "the kernel pings usnet" in_ns ping -c 3 -i 0.2 -W 2 -q 10.77.0.2
 check "the kernel pings usnet with 4000 bytes (fragmented both ways)" \
 	in_ns ping -c 2 -i 0.2 -s 4000 -W 2 -q 10.77.0.2
-check "the kernel's neighbour table has usnet's address" \
-	bash -c "ip netns exec '$ns' ip neigh show 10.77.0.2 dev utap0 | grep -Eq 'lladdr ([0-9a-f]{2}:){5}[0-9a-f]{2} (REACHABLE|STALE|DELAY|PROBE)'"
+check "the kernel's neighbour table has usnet's MAC ($usnet_mac) for 10.77.0.2" \
+	bash -c "ip netns exec '$ns' ip neigh show 10.77.0.2 dev utap0 | grep -Eq 'lladdr $usnet_mac (REACHABLE|STALE|DELAY|PROBE)'"
 reply=$(echo hello-from-kernel | in_ns timeout 5 nc -u -w 2 10.77.0.2 7777)
 check "nc -u to usnet's UDP echo comes back" test "$reply" = hello-from-kernel
 

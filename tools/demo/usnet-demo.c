@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * usnet-demo - shows, in a few lines, what the stack does so far: two
- * namespaces joined by an in-memory Ethernet wire, frames crossing it on a
- * simulated clock, the receive trace of each frame, the wire's impairments
- * and the counters that account for every frame, a pcap capture, and the
- * socket layer's answers.
+ * namespaces joined by an in-memory Ethernet wire on a simulated clock;
+ * raw frames crossing it and the counters that account for each; then
+ * IPv4: ARP, ping from a raw ICMP socket and a ping socket, a UDP echo, a
+ * 60000-byte datagram in fragments, and the receive trace of each row of
+ * the seed's table built so far; a pcap of it all; the socket layer's
+ * answers to bad calls.
  *
- * Frames are sent and tapped with the link layer's internal calls
- * (dev_queue_xmit, a ptype_all packet_type): the families that would let a
- * program do that through sockets (AF_PACKET, AF_INET) come in later
- * issues, which extend this demo row by row.
+ * The link-layer part sends and taps frames with internal calls
+ * (dev_queue_xmit, a ptype_all packet_type): AF_PACKET, which lets a
+ * program do that through sockets, comes in a later issue.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,23 +84,6 @@ static void send_frames(struct usn_net *net, int ifindex, int n, unsigned int le
 	net_unlock(net);
 }
 
-static void print_trace(struct usn_net *net)
-{
-	char buf[4096], *line, *save;
-	ssize_t n = usn_trace_read(net, buf, sizeof(buf) - 1);
-	unsigned int count = 0;
-	char first[256] = "";
-
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!count++)
-			snprintf(first, sizeof(first), "%s", line);
-	}
-	printf("  trace        %s   (x%u, one line per frame)\n", first, count);
-}
-
 static void print_counters(struct usn_net *net, const char *who, int ifindex)
 {
 	struct usn_link_stats st;
@@ -116,6 +100,176 @@ static void print_counters(struct usn_net *net, const char *who, int ifindex)
 	printf("\n");
 }
 
+static void addr_up(struct usn_net *net, int ifindex, const char *addr)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, addr, &a);
+	if (usn_addr_add(net, ifindex, AF_INET, &a, 24) < 0 ||
+	    usn_link_set_up(net, ifindex, 1) < 0)
+		die("usn_addr_add");
+}
+
+static struct sockaddr_in sin_of(const char *addr, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	return a;
+}
+
+static uint16_t csum16(const uint8_t *b, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (; len > 1; len -= 2, b += 2)
+		sum += (uint32_t)(b[0] << 8 | b[1]);
+	if (len)
+		sum += (uint32_t)b[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* One echo request from a raw ICMP socket in @net; returns the round trip in us. */
+static double raw_ping(struct usn_net *net, const char *dst, int seq)
+{
+	struct sockaddr_in to = sin_of(dst, 0);
+	struct timeval tv = { 2, 0 };
+	uint8_t req[64] = { 8, 0, 0, 0, 0x42, 0x42, 0, 0 }, buf[256];
+	uint64_t t0;
+	double rtt = -1;
+	int fd;
+
+	usn_setns(net);
+	fd = usn_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	usn_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	req[7] = (uint8_t)seq;
+	memset(req + 8, '.', sizeof(req) - 8);
+	memcpy(req + 8, "usnet ping over a memlink", 25);
+	uint16_t c = csum16(req, sizeof(req));
+	memcpy(req + 2, &c, 2);
+	t0 = usn_sim_now();
+	usn_sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to));
+	for (;;) {
+		ssize_t n = usn_recv(fd, buf, sizeof(buf), 0);
+		size_t hl;
+
+		if (n < 0)
+			break;
+		hl = (size_t)(buf[0] & 0xf) * 4;
+		if ((size_t)n >= hl + 8 && buf[hl] == 0 && buf[hl + 7] == seq) {
+			rtt = (double)(usn_sim_now() - t0) / 1000.0;
+			break;
+		}
+	}
+	usn_close(fd);
+	usn_setns(NULL);
+	return rtt;
+}
+
+/* One echo from a ping socket (SOCK_DGRAM, IPPROTO_ICMP). */
+static bool dgram_ping(struct usn_net *net, const char *dst)
+{
+	struct sockaddr_in to = sin_of(dst, 0);
+	struct timeval tv = { 2, 0 };
+	uint8_t req[16] = { 8, 0, 0, 0, 0, 0, 0, 1, 'u', 's', 'n', 'e', 't' }, buf[64];
+	ssize_t n;
+	int fd;
+
+	usn_setns(net);
+	usn_sysctl(net, "net.ipv4.ping_group_range", NULL, NULL, "0 2147483647");
+	fd = usn_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	usn_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	usn_sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to));
+	n = usn_recv(fd, buf, sizeof(buf), 0);
+	usn_close(fd);
+	usn_setns(NULL);
+	return n == sizeof(req) && buf[0] == 0 && !memcmp(buf + 8, "usnet", 5);
+}
+
+/* Sends @len bytes from left to right's UDP port 7 and reads them back. */
+static bool udp_echo(struct usn_net *left, struct usn_net *right, size_t len)
+{
+	static char out[60000], in[65536];
+	struct sockaddr_in srv = sin_of("0.0.0.0", 7), dst = sin_of("10.0.0.2", 7);
+	struct sockaddr_in from;
+	struct timeval tv = { 2, 0 };
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+	int s, c;
+
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)('a' + i % 26);
+	usn_setns(right);
+	s = usn_socket(AF_INET, SOCK_DGRAM, 0);
+	usn_bind(s, (struct sockaddr *)&srv, sizeof(srv));
+	usn_setns(left);
+	c = usn_socket(AF_INET, SOCK_DGRAM, 0);
+	usn_setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	usn_setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	usn_sendto(c, out, len, 0, (struct sockaddr *)&dst, sizeof(dst));
+	n = usn_recvfrom(s, in, sizeof(in), 0, (struct sockaddr *)&from, &flen);
+	if (n > 0)
+		usn_sendto(s, in, (size_t)n, 0, (struct sockaddr *)&from, flen);
+	n = usn_recv(c, in, sizeof(in), 0);
+	usn_close(c);
+	usn_close(s);
+	usn_setns(NULL);
+	return n == (ssize_t)len && !memcmp(in, out, len);
+}
+
+/*
+ * Prints each distinct trace line once, in the order first seen; with
+ * @only, just the lines that end in one of those functions (the rows of
+ * the seed's table), the others only counted.
+ */
+static void print_rows(struct usn_net *net, const char *const *only)
+{
+	unsigned int others = 0;
+	char buf[65536], seen[16][160];
+	int nseen = 0;
+	ssize_t n = usn_trace_read(net, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (char *save, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *end = strrchr(line, '>');
+		bool wanted = !only;
+		int i;
+
+		for (i = 0; only && only[i]; i++)
+			if (end && !strcmp(end + 1, only[i]))
+				wanted = true;
+		if (!wanted) {
+			others++;
+			continue;
+		}
+		for (i = 0; i < nseen && strcmp(seen[i], line); i++)
+			;
+		if (i < nseen || nseen == 16)
+			continue;
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", line);
+		printf("    %s\n", line);
+	}
+	if (others)
+		printf("    (and %u paths ending elsewhere: icmp_rcv, arp_rcv, fragments queued)\n",
+		       others);
+}
+
+/* Where the rows of the seed's table built so far end. */
+static const char *const seed_rows[] = { "udp_rcv", "raw_rcv", NULL };
+
+static uint64_t snmp(struct usn_net *net, const char *name)
+{
+	uint64_t v = 0;
+
+	usn_snmp(net, name, &v);
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	struct usn_memlink_params p = { .mtu = 1500, .delay_ns = 1000000,
@@ -123,8 +277,10 @@ int main(int argc, char **argv)
 	const char *pcap = argc > 1 ? argv[1] : "usnet-demo.pcap";
 	struct usn_config cfg;
 	struct usn_net *left, *right;
+	double rtt1, rtt2;
 	uint64_t t0;
-	int ifx[2], fd;
+	int ifx[2], fd, raw;
+	bool ok;
 
 	usn_config_init(&cfg);
 	cfg.mode = USN_MODE_SIMULATED;
@@ -140,15 +296,15 @@ int main(int argc, char **argv)
 		die("usn_net_create");
 	if (usn_memlink_create(left, "ml0", right, "ml0", &p, ifx) < 0)
 		die("usn_memlink_create");
-	usn_link_set_up(left, ifx[0], 1);
-	usn_link_set_up(right, ifx[1], 1);
-	printf("  namespaces   left, right; each has lo 127.0.0.1/8 up (ifindex %d)\n",
-	       usn_link_index(left, "lo"));
+	addr_up(left, ifx[0], "10.0.0.1");
+	addr_up(right, ifx[1], "10.0.0.2");
+	printf("  namespaces   left 10.0.0.1/24, right 10.0.0.2/24; each has lo 127.0.0.1/8\n");
 	printf("  wire         left:ml0 %s <-> right:ml0 %s\n", mac(left, ifx[0]),
 	       mac(right, ifx[1]));
 	printf("               memlink, mtu 1500, 100 Mbit/s, 1 ms one way\n");
 	if (usn_link_pcap(right, ifx[1], pcap) < 0)
 		die("usn_link_pcap");
+	usn_sim_run(10000000);		/* gratuitous ARP settles */
 
 	/* 1. Frames cross the wire and reach a ptype_all tap. */
 	net_lock(right);
@@ -158,21 +314,53 @@ int main(int argc, char **argv)
 	t0 = usn_sim_now();
 	send_frames(left, ifx[0], 5, 1000);
 	usn_sim_run(10000000);
-	printf("\n  sent         5 frames of 1014 bytes, left -> right (ethertype 0x%04x)\n",
-	       ETH_P_DEMO);
-	printf("  received     %u; the first after %.1f us (81.1 us on the wire + 1 ms)\n",
+	printf("\n  link layer   5 frames of 1014 bytes left -> right: %u received, the first after %.1f us\n",
 	       frames_seen, (double)(first_arrival - t0) / 1000.0);
-	print_trace(right);
+	printf("               (81.1 us on the wire + 1 ms); trace of each:\n");
+	print_rows(right, NULL);
+	net_lock(right);
+	dev_remove_pack(right, &demo_tap);
+	net_unlock(right);
 
-	/* 2. Impairments: seeded, so this run always loses the same frames. */
+	/* 2. IPv4: ARP, ping, UDP, fragments; a raw ICMP socket in right sees its copies. */
+	usn_setns(right);
+	raw = usn_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	usn_setns(NULL);
+	rtt1 = raw_ping(left, "10.0.0.2", 1);
+	rtt2 = raw_ping(left, "10.0.0.2", 2);
+	printf("\n  ping         raw ICMP socket: 10.0.0.1 -> 10.0.0.2 rtt %.1f us (ARP first), then %.1f us\n",
+	       rtt1, rtt2);
+	printf("               ping socket (SOCK_DGRAM, IPPROTO_ICMP): %s\n",
+	       dgram_ping(left, "10.0.0.2") ? "echo reply" : "no reply");
+	printf("  udp          echo of 5 bytes: %s\n", udp_echo(left, right, 5) ? "ok" : "FAILED");
+	t0 = snmp(right, "Ip.ReasmReqds");
+	ok = udp_echo(left, right, 60000);
+	printf("               echo of 60000 bytes: %s, %llu fragments each way\n",
+	       ok ? "ok" : "FAILED",
+	       (unsigned long long)(snmp(right, "Ip.ReasmReqds") - t0));
+	printf("  receive trace in right, the rows of the seed's table:\n");
+	print_rows(right, seed_rows);
+	usn_close(raw);
+	printf("  counters     right: Ip.InReceives %llu, Ip.ReasmOKs %llu, Icmp.InEchos %llu,"
+	       " Udp.InDatagrams %llu, Arp.InRequests %llu\n",
+	       (unsigned long long)snmp(right, "Ip.InReceives"),
+	       (unsigned long long)snmp(right, "Ip.ReasmOKs"),
+	       (unsigned long long)snmp(right, "Icmp.InEchos"),
+	       (unsigned long long)snmp(right, "Udp.InDatagrams"),
+	       (unsigned long long)snmp(right, "Arp.InRequests"));
+
+	/* 3. Impairments: seeded, so this run always loses the same frames. */
 	p.loss = 0.2;
 	p.duplicate = 0.01;
 	p.reorder = 0.05;
 	usn_memlink_set_params(left, ifx[0], &p);
 	frames_seen = 0;
+	net_lock(right);
+	dev_add_pack(right, &demo_tap);
+	net_unlock(right);
 	send_frames(left, ifx[0], 1000, 100);
 	usn_sim_run(100000000);
-	printf("\n  impaired     20%% loss, 1%% duplication, 5%% reordering: 1000 sent, %u received\n",
+	printf("\n  impaired     20%% loss, 1%% duplication, 5%% reordering: 1000 frames sent, %u received\n",
 	       frames_seen);
 	print_counters(left, "left:ml0", ifx[0]);
 	print_counters(right, "right:ml0", ifx[1]);
@@ -180,14 +368,14 @@ int main(int argc, char **argv)
 	usn_link_pcap(right, ifx[1], NULL);
 	printf("  capture      %s (tshark -r %s)\n", pcap, pcap);
 
-	/* 3. The socket layer, with no family for AF_INET yet. */
-	errno = 0;
-	fd = usn_socket(AF_INET, SOCK_DGRAM, 0);
-	printf("\n  socket(AF_INET, SOCK_DGRAM, 0) = %d (%s): the inet family comes next\n",
-	       fd, strerrorname_np(errno));
+	/* 4. The socket layer's checks. */
 	errno = 0;
 	fd = usn_socket(AF_INET, SOCK_DGRAM | 0x100000, 0);
-	printf("  socket(AF_INET, SOCK_DGRAM | 0x100000, 0) = %d (%s): unknown flag bits\n",
+	printf("\n  socket(AF_INET, SOCK_DGRAM | 0x100000, 0) = %d (%s): unknown flag bits\n",
+	       fd, strerrorname_np(errno));
+	errno = 0;
+	fd = usn_socket(AF_INET, SOCK_RAW, 0);
+	printf("  socket(AF_INET, SOCK_RAW, 0) = %d (%s): raw needs a protocol\n",
 	       fd, strerrorname_np(errno));
 	errno = 0;
 	fd = usn_socket(AF_MAX, SOCK_DGRAM, 0);
