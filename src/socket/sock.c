@@ -9,9 +9,12 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/time.h>
+#include <time.h>
 #include "net/exec.h"
 #include "net/net.h"
+#include "net/usnet.h"
 #include "socket/sock.h"
 
 #define TCP_CLOSE	7
@@ -263,6 +266,52 @@ fail:
 }
 EXPORT_SYMBOL(sock_alloc_send_skb);
 
+/* ---- receive timestamps --------------------------------------------------------- */
+
+/*
+ * skb->tstamp is on the process clock (CLOCK_MONOTONIC, or the simulator's
+ * virtual clock). SO_TIMESTAMP reports wall-clock time as Linux does: real
+ * clocks add the offset of CLOCK_REALTIME measured once; simulated runs
+ * report the virtual clock itself, so they stay reproducible.
+ */
+static uint64_t tstamp_to_wall(uint64_t ns)
+{
+	static _Atomic int64_t offset;
+	static atomic_bool measured;
+	struct timespec rt, mono;
+
+	if (usn_simulated())
+		return ns;
+	if (!atomic_load(&measured)) {
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		atomic_store(&offset, ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL +
+				      (rt.tv_nsec - mono.tv_nsec));
+		atomic_store(&measured, true);
+	}
+	return ns + (uint64_t)atomic_load(&offset);
+}
+
+void sock_recv_timestamp(struct kmsghdr *msg, struct sock *sk,
+			 const struct sk_buff *skb)
+{
+	uint64_t ns;
+
+	if (!sock_flag(sk, SOCK_RCVTSTAMP))
+		return;
+	ns = tstamp_to_wall(skb->tstamp);
+	if (sock_flag(sk, SOCK_RCVTSTAMPNS)) {
+		struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+		put_cmsg(msg, SOL_SOCKET, SCM_TIMESTAMPNS, sizeof(ts), &ts);
+	} else {
+		struct timeval tv = { (time_t)(ns / 1000000000u),
+				      (suseconds_t)(ns % 1000000000u / 1000u) };
+
+		put_cmsg(msg, SOL_SOCKET, SCM_TIMESTAMP, sizeof(tv), &tv);
+	}
+}
+
 /* ---- SOL_SOCKET options ------------------------------------------------------- */
 
 static int sock_set_timeout(long *timeo_p, const void *optval,
@@ -390,6 +439,17 @@ int sock_setsockopt(struct socket *sock, int level, int optname,
 			val = INT_MAX;
 		sk->sk_rcvlowat = val ? val : 1;
 		return 0;
+	case SO_TIMESTAMP:
+	case SO_TIMESTAMPNS:
+		/* SO_TIMESTAMPNS is SO_TIMESTAMP with a timespec: one flag says which. */
+		if (valbool) {
+			sock_valbool_flag(sk, SOCK_RCVTSTAMPNS, optname == SO_TIMESTAMPNS);
+			sock_set_flag(sk, SOCK_RCVTSTAMP);
+		} else {
+			sock_reset_flag(sk, SOCK_RCVTSTAMP);
+			sock_reset_flag(sk, SOCK_RCVTSTAMPNS);
+		}
+		return 0;
 	case SO_RCVTIMEO:
 		return sock_set_timeout(&sk->sk_rcvtimeo, optval, optlen);
 	case SO_SNDTIMEO:
@@ -472,6 +532,12 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case SO_RCVLOWAT:
 		v.val = sk->sk_rcvlowat;
+		break;
+	case SO_TIMESTAMP:
+		v.val = sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RCVTSTAMPNS);
+		break;
+	case SO_TIMESTAMPNS:
+		v.val = sock_flag(sk, SOCK_RCVTSTAMPNS);
 		break;
 	case SO_ACCEPTCONN:
 		v.val = sk->sk_state == TCP_LISTEN;

@@ -271,5 +271,8 @@ int skb_copy_datagram_msg(const struct sk_buff *from, int offset,
 			  struct kmsghdr *msg, int size);
 unsigned int datagram_poll(struct file *file, struct socket *sock,
 			   struct poll_table_struct *wait);
+/* Adds SCM_TIMESTAMP / SCM_TIMESTAMPNS about @skb when @sk asked for it. */
+void sock_recv_timestamp(struct kmsghdr *msg, struct sock *sk,
+			 const struct sk_buff *skb);
 
 #endif

@@ -51,6 +51,7 @@ struct netns_ipv4 {
 	struct icmp_rate	*icmp;		/* icmp.c: rate limits */
 	uint32_t		ip_id_key[4];	/* ip_output.c: IP ID hash key */
 	uint16_t		*ip_idents;	/* ip_output.c: ID counters */
+	uint32_t		*ip_tstamps;	/* ip_output.c: jiffy each was last used */
 };
 
 /* flags of struct inet_skb_parm */
@@ -126,6 +127,13 @@ int ip_local_out(struct usn_net *net, struct sk_buff *skb,
 /* The IP ID for a datagram without DF (hash of the addresses, RFC 6864 / Linux). */
 uint16_t ip_select_ident(struct usn_net *net, uint32_t saddr, uint32_t daddr,
 			 uint8_t protocol);
+/*
+ * The ID of the datagram whose header is at @iph, as Linux picks it
+ * (ip_select_ident_segs): with DF, the connected socket's own counter, or 0;
+ * without, ip_select_ident().
+ */
+uint16_t ip_choose_id(struct usn_net *net, const struct sk_buff *skb,
+		      const uint8_t *iph);
 
 /* Registers IPv4 (ETH_P_IP, the per-namespace state): an inet_init() step. */
 int ip_init(void);

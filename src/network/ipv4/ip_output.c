@@ -18,6 +18,7 @@
 #include "net/net.h"
 #include "network/arp/neighbour.h"
 #include "network/ipv4/icmp.h"
+#include "family/inet/inet_sock.h"
 #include "network/ipv4/ip.h"
 #include "network/ipv4/ip_private.h"
 #include "network/ipv4/route.h"
@@ -74,13 +75,41 @@ uint32_t ip_hash_3u32(const uint32_t key[4], uint32_t a, uint32_t b, uint32_t c)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/*
+ * A counter per hash bucket, as Linux's ip_idents_reserve(): when a bucket
+ * was idle, it jumps by a random amount below the jiffies it slept, so the
+ * IDs of a flow do not tell an observer how much another flow sent.
+ */
 uint16_t ip_select_ident(struct usn_net *net, uint32_t saddr, uint32_t daddr,
 			 uint8_t protocol)
 {
 	struct netns_ipv4 *ipv4 = net->ipv4;
 	uint32_t hash = ip_hash_3u32(ipv4->ip_id_key, daddr, saddr, protocol);
+	uint32_t bucket = hash & (IP_IDENTS_SZ - 1);
+	uint32_t now = (uint32_t)net_jiffies(net), old = ipv4->ip_tstamps[bucket];
+	uint16_t delta = 0;
 
-	return ipv4->ip_idents[hash & (IP_IDENTS_SZ - 1)]++;
+	if (old != now) {
+		ipv4->ip_tstamps[bucket] = now;
+		delta = (uint16_t)usn_rnd_below(&net->rnd, now - old);
+	}
+	ipv4->ip_idents[bucket] += delta;
+	return ipv4->ip_idents[bucket]++;
+}
+
+uint16_t ip_choose_id(struct usn_net *net, const struct sk_buff *skb,
+		      const uint8_t *iph)
+{
+	struct inet_sock *inet;
+
+	if (!(ipv4_frag_off(iph) & IP_DF))
+		return ip_select_ident(net, ipv4_saddr(iph), ipv4_daddr(iph),
+				       ipv4_protocol(iph));
+	/* DF: no fragment will ever need the ID (RFC 6864 section 4). */
+	if (!skb->sk || (skb->sk->sk_family != AF_INET))
+		return 0;
+	inet = inet_sk(skb->sk);
+	return inet->inet_daddr ? inet->inet_id++ : 0;
 }
 
 /* ---- fragmentation ------------------------------------------------------- */
@@ -254,12 +283,12 @@ int ip_build_and_send(struct usn_net *net, struct sk_buff *skb,
 	iph[0] = (uint8_t)(0x40 | hlen / 4);
 	iph[1] = p->tos;
 	ipv4_set_tot_len(iph, (uint16_t)skb->len);
-	ipv4_set_id(iph, ip_select_ident(net, p->saddr, p->daddr, p->protocol));
 	ipv4_set_frag_off(iph, p->df ? IP_DF : 0);
 	ipv4_set_ttl(iph, p->ttl ? p->ttl : (uint8_t)net->sysctl.ip_default_ttl);
 	iph[9] = p->protocol;
 	ipv4_set_saddr(iph, p->saddr);
 	ipv4_set_daddr(iph, p->daddr);
+	ipv4_set_id(iph, ip_choose_id(net, skb, iph));
 	if (p->optlen)
 		memcpy(iph + IPV4_HLEN_MIN, p->opt, p->optlen);
 	ipv4_set_check(iph, 0);
@@ -290,10 +319,9 @@ int ip_local_out(struct usn_net *net, struct sk_buff *skb,
 		goto out_free;
 
 	ipv4_set_tot_len(iph, (uint16_t)skb->len);
+	/* IP_HDRINCL as Linux: an ID of 0 is chosen here (still 0 with DF). */
 	if (!ipv4_id(iph))
-		ipv4_set_id(iph, ip_select_ident(net, ipv4_saddr(iph),
-						 ipv4_daddr(iph),
-						 ipv4_protocol(iph)));
+		ipv4_set_id(iph, ip_choose_id(net, skb, iph));
 	ipv4_set_check(iph, 0);
 	ipv4_set_check(iph, ip_fast_csum(iph, ipv4_ihl(iph)));
 	skb_reset_network_header(skb);

@@ -19,6 +19,7 @@ struct ipv4_pernet {
 	struct netns_ipv4	ipv4;
 	struct packet_type	ip_packet_type;
 	uint16_t		idents[IP_IDENTS_SZ];
+	uint32_t		tstamps[IP_IDENTS_SZ];
 };
 
 static int ipv4_net_init(struct usn_net *net)
@@ -34,6 +35,7 @@ static int ipv4_net_init(struct usn_net *net)
 	for (size_t i = 0; i < IP_IDENTS_SZ; i++)
 		p->idents[i] = (uint16_t)net_random_u32(net);
 	p->ipv4.ip_idents = p->idents;
+	p->ipv4.ip_tstamps = p->tstamps;
 	net->ipv4 = &p->ipv4;
 
 	err = ipfrag_net_init(net);

@@ -385,6 +385,7 @@ static int raw_recvmsg(struct sock *sk, struct kmsghdr *msg, size_t len,
 		sin->sin_addr.s_addr = ipv4_saddr(ip_hdr(skb));
 		*addr_len = sizeof(*sin);
 	}
+	sock_recv_timestamp(msg, sk, skb);
 	if (inet_sk(sk)->cmsg_flags)
 		ip_cmsg_recv(msg, skb);
 	err = (int)((flags & MSG_TRUNC) ? skb->len : copied);

@@ -926,3 +926,57 @@ TEST(error_queue_control_messages_describe_the_icmp_message)
 	EXPECT_OK(usn_close(fa));
 	rig_close(&g);
 }
+
+/* SO_TIMESTAMP / SO_TIMESTAMPNS: the arrival time, virtual in a simulation. */
+TEST(receive_timestamps)
+{
+	struct sockaddr_in to = SIN("10.0.0.2", 7900);
+	int fa, fb, one = 1, v = -1;
+	socklen_t vlen = sizeof(v);
+	char cbuf[256];
+	struct cmsghdr *cm;
+	struct msghdr m;
+	struct timeval tv = { 0, 0 };
+	struct timespec ts = { 0, 0 };
+	uint64_t sent, got;
+	struct rig g;
+
+	inet_test_start(RUN_SEED);
+	ASSERT_TRUE(rig_open(&g));
+	fb = udp_bound(g.b, "0.0.0.0", 7900);
+	fa = sock_in(g.a, SOCK_DGRAM, 0);
+	ASSERT_TRUE(fa >= 0 && fb >= 0);
+	EXPECT_OK(usn_setsockopt(fb, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)));
+	EXPECT_OK(usn_getsockopt(fb, SOL_SOCKET, SO_TIMESTAMP, &v, &vlen));
+	EXPECT_EQ(v, 1);
+	sent = usn_sim_now();
+	EXPECT_EQ(usn_sendto(fa, "t", 1, 0, SA(&to), sizeof(to)), 1);
+	EXPECT_EQ(recv_cmsg(fb, cbuf, sizeof(cbuf), &m), 1);
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMP)
+			memcpy(&tv, CMSG_DATA(cm), sizeof(tv));
+	got = (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
+	/* The rig's wire has no delay: it arrives in the instant it was sent. */
+	EXPECT_TRUE(got >= sent / 1000 * 1000);
+	EXPECT_TRUE(got <= usn_sim_now());
+
+	/* SO_TIMESTAMPNS switches to a timespec; SO_TIMESTAMP then reads 0. */
+	EXPECT_OK(usn_setsockopt(fb, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)));
+	EXPECT_OK(usn_getsockopt(fb, SOL_SOCKET, SO_TIMESTAMP, &v, &vlen));
+	EXPECT_EQ(v, 0);
+	EXPECT_EQ(usn_sendto(fa, "t", 1, 0, SA(&to), sizeof(to)), 1);
+	EXPECT_EQ(recv_cmsg(fb, cbuf, sizeof(cbuf), &m), 1);
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+	got = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	EXPECT_TRUE(got >= sent && got <= usn_sim_now());
+	one = 0;
+	EXPECT_OK(usn_setsockopt(fb, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)));
+	EXPECT_EQ(usn_sendto(fa, "t", 1, 0, SA(&to), sizeof(to)), 1);
+	EXPECT_EQ(recv_cmsg(fb, cbuf, sizeof(cbuf), &m), 1);
+	EXPECT_EQ(m.msg_controllen, 0);
+	usn_close(fa);
+	usn_close(fb);
+	rig_close(&g);
+}
