@@ -36,7 +36,10 @@
 	X(NEIGH_CREATEFAIL,	"neighbour entry not created")		\
 	X(NEIGH_FAILED,		"neighbour resolution failed")		\
 	X(NEIGH_QUEUEFULL,	"neighbour queue full")			\
-	X(NEIGH_DEAD,		"neighbour entry gone")
+	X(NEIGH_DEAD,		"neighbour entry gone")			\
+	X(TCP_CSUM,		"bad TCP checksum")			\
+	X(TCP_INVALID_SEQUENCE,	"TCP segment outside the window")	\
+	X(TCP_FLAGS,		"TCP flags not valid in the state")
 
 enum skb_drop_reason {
 #define USN_DROP_ENUM(name, text) SKB_DROP_REASON_##name,

@@ -18,8 +18,8 @@
 struct sysctl_entry {
 	const char	*name;
 	size_t		offset;		/* into struct netns_sysctl */
-	int		count;		/* integers: 1, or 2 for a range */
-	int		def[2];
+	int		count;		/* integers: 1, 2 for a range, 3 for tcp_rmem */
+	int		def[3];
 	int		min, max;	/* each integer's bounds */
 	int		(*check)(const int *v);	/* extra rule, or NULL */
 };
@@ -82,6 +82,56 @@ static const struct sysctl_entry sysctl_table[] = {
 	  0, 255, NULL },
 	{ "net.ipv4.neigh.default.unres_qlen", NS(neigh_unres_qlen), 1, { 101 },
 	  0, INT_MAX, NULL },
+	/* tcp_rmem/tcp_wmem: min, default, max (Linux 6.x defaults; unordered accepted, as Linux) */
+	{ "net.ipv4.tcp_rmem", NS(tcp_rmem), 3, { 4096, 131072, 6291456 },
+	  1, INT_MAX, NULL },
+	{ "net.ipv4.tcp_wmem", NS(tcp_wmem), 3, { 4096, 16384, 4194304 },
+	  1, INT_MAX, NULL },
+	{ "net.ipv4.tcp_syn_retries", NS(tcp_syn_retries), 1, { 6 }, 1, 127, NULL },
+	{ "net.ipv4.tcp_synack_retries", NS(tcp_synack_retries), 1, { 5 },
+	  0, 255, NULL },
+	{ "net.ipv4.tcp_retries1", NS(tcp_retries1), 1, { 3 }, 0, 255, NULL },
+	{ "net.ipv4.tcp_retries2", NS(tcp_retries2), 1, { 15 }, 0, 255, NULL },
+	{ "net.ipv4.tcp_orphan_retries", NS(tcp_orphan_retries), 1, { 0 },
+	  0, 255, NULL },
+	{ "net.ipv4.tcp_fin_timeout", NS(tcp_fin_timeout), 1, { 60 },
+	  1, INT_MAX / 1000, NULL },
+	{ "net.ipv4.tcp_keepalive_time", NS(tcp_keepalive_time), 1, { 7200 },
+	  1, INT_MAX / 1000, NULL },
+	{ "net.ipv4.tcp_keepalive_intvl", NS(tcp_keepalive_intvl), 1, { 75 },
+	  1, INT_MAX / 1000, NULL },
+	{ "net.ipv4.tcp_keepalive_probes", NS(tcp_keepalive_probes), 1, { 9 },
+	  1, 127, NULL },
+	{ "net.ipv4.tcp_sack", NS(tcp_sack), 1, { 1 }, 0, 1, NULL },
+	{ "net.ipv4.tcp_timestamps", NS(tcp_timestamps), 1, { 1 }, 0, 2, NULL },
+	{ "net.ipv4.tcp_window_scaling", NS(tcp_window_scaling), 1, { 1 },
+	  0, 1, NULL },
+	/* Linux scales it with memory, never below 128. */
+	{ "net.ipv4.tcp_max_syn_backlog", NS(tcp_max_syn_backlog), 1, { 128 },
+	  0, INT_MAX, NULL },
+	{ "net.ipv4.tcp_abort_on_overflow", NS(tcp_abort_on_overflow), 1, { 0 },
+	  0, 1, NULL },
+	{ "net.ipv4.tcp_tw_reuse", NS(tcp_tw_reuse), 1, { 2 }, 0, 2, NULL },
+	{ "net.ipv4.tcp_rfc1337", NS(tcp_rfc1337), 1, { 0 }, 0, 1, NULL },
+	{ "net.ipv4.tcp_challenge_ack_limit", NS(tcp_challenge_ack_limit), 1,
+	  { INT_MAX }, 0, INT_MAX, NULL },
+	{ "net.ipv4.tcp_invalid_ratelimit", NS(tcp_invalid_ratelimit), 1,
+	  { 500 }, 0, INT_MAX, NULL },
+	{ "net.ipv4.tcp_reordering", NS(tcp_reordering), 1, { 3 }, 1, INT_MAX, NULL },
+	{ "net.ipv4.tcp_base_mss", NS(tcp_base_mss), 1, { 1024 }, 1, INT_MAX, NULL },
+	{ "net.ipv4.tcp_min_snd_mss", NS(tcp_min_snd_mss), 1, { 48 },
+	  48, 65535, NULL },
+	{ "net.ipv4.tcp_moderate_rcvbuf", NS(tcp_moderate_rcvbuf), 1, { 1 },
+	  0, 1, NULL },
+	{ "net.ipv4.tcp_slow_start_after_idle", NS(tcp_slow_start_after_idle),
+	  1, { 1 }, 0, 1, NULL },
+	{ "net.ipv4.tcp_no_metrics_save", NS(tcp_no_metrics_save), 1, { 0 },
+	  0, 1, NULL },
+	{ "net.ipv4.tcp_workaround_signed_windows",
+	  NS(tcp_workaround_signed_windows), 1, { 0 }, 0, 1, NULL },
+	/* Linux's TCP_DELACK_MIN (HZ/25) as a tunable for experiments. */
+	{ "net.usnet.tcp_delack_min_ms", NS(tcp_delack_min_ms), 1, { 40 },
+	  1, 200, NULL },
 	{ "net.usnet.socket_max", NS(socket_max), 1, { 1048576 }, 1, INT_MAX, NULL },
 };
 
@@ -136,7 +186,9 @@ static int sysctl_format(const struct sysctl_entry *e, const int *v,
 	int n;
 
 	/* /proc/sys separates a range with a tab and ends with a newline. */
-	if (e->count == 2)
+	if (e->count == 3)
+		n = snprintf(text, sizeof(text), "%d\t%d\t%d\n", v[0], v[1], v[2]);
+	else if (e->count == 2)
 		n = snprintf(text, sizeof(text), "%d\t%d\n", v[0], v[1]);
 	else
 		n = snprintf(text, sizeof(text), "%d\n", v[0]);
@@ -154,7 +206,7 @@ int net_sysctl(struct usn_net *net, const char *name, char *old,
 	       size_t *oldlen, const char *new)
 {
 	const struct sysctl_entry *e;
-	int v[2], err = 0;
+	int v[3], err = 0;
 
 	if (!name)
 		return -EFAULT;

@@ -44,6 +44,35 @@ struct netns_sysctl {
 	int neigh_ucast_solicit;
 	int neigh_mcast_solicit;
 	int neigh_unres_qlen;
+	/* net.ipv4.tcp_* */
+	int tcp_rmem[3];
+	int tcp_wmem[3];
+	int tcp_syn_retries;
+	int tcp_synack_retries;
+	int tcp_retries1;
+	int tcp_retries2;
+	int tcp_orphan_retries;
+	int tcp_fin_timeout;		/* s */
+	int tcp_keepalive_time;		/* s */
+	int tcp_keepalive_intvl;	/* s */
+	int tcp_keepalive_probes;
+	int tcp_sack;
+	int tcp_timestamps;
+	int tcp_window_scaling;
+	int tcp_max_syn_backlog;
+	int tcp_abort_on_overflow;
+	int tcp_tw_reuse;
+	int tcp_rfc1337;
+	int tcp_challenge_ack_limit;
+	int tcp_invalid_ratelimit;	/* ms */
+	int tcp_reordering;
+	int tcp_base_mss;
+	int tcp_min_snd_mss;
+	int tcp_moderate_rcvbuf;
+	int tcp_slow_start_after_idle;
+	int tcp_no_metrics_save;
+	int tcp_workaround_signed_windows;
+	int tcp_delack_min_ms;		/* usnet: TCP_DELACK_MIN, a constant in Linux */
 	/* net.usnet: tunables Linux keeps elsewhere */
 	int socket_max;		/* sockets the namespace may hold (ENFILE) */
 };

@@ -14,6 +14,7 @@
  *   udp-refused DST PORT      a connected socket's next call after sending
  *                             to a closed port fails with ECONNREFUSED
  *   ping DST COUNT SIZE       raw ICMP echo requests of SIZE payload bytes
+ *   tcp-echo PORT SECONDS N   accept N connections on PORT, echo each until EOF
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -137,6 +138,51 @@ static void cmd_udp_refused(const char *dst, int port)
 	usn_close(fd);
 }
 
+static void cmd_tcp_echo(int port, int seconds, int want)
+{
+	struct sockaddr_in a = sin_of("0.0.0.0", port);
+	struct timeval tv = { seconds, 0 };
+	static char buf[65536];
+	long long total = 0;
+	int lfd, one = 1, got = 0;
+
+	lfd = usn_socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || usn_setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    usn_bind(lfd, (struct sockaddr *)&a, sizeof(a)) || usn_listen(lfd, 16)) {
+		FAIL("tcp-echo: socket/bind/listen: %s", strerror(errno));
+		return;
+	}
+	usn_setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	printf("LISTENING tcp %d\n", port);
+	fflush(stdout);
+	while (got < want) {
+		int fd = usn_accept(lfd, NULL, NULL);
+		ssize_t n;
+
+		if (fd < 0)
+			break;
+		usn_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		while ((n = usn_recv(fd, buf, sizeof(buf), 0)) > 0) {
+			for (ssize_t off = 0; off < n;) {
+				ssize_t w = usn_send(fd, buf + off, (size_t)(n - off), MSG_NOSIGNAL);
+
+				if (w <= 0)
+					goto next;
+				off += w;
+			}
+			total += n;
+		}
+next:
+		usn_close(fd);
+		got++;
+	}
+	if (got >= want)
+		PASS("tcp-echo: %d connections, %lld bytes echoed on port %d", got, total, port);
+	else
+		FAIL("tcp-echo: %d of %d connections (%s)", got, want, strerror(errno));
+	usn_close(lfd);
+}
+
 static uint16_t csum16(const void *p, size_t len)
 {
 	const uint8_t *b = p;
@@ -256,6 +302,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(cmd, "udp-refused") && i + 2 < argc) {
 			cmd_udp_refused(argv[i + 1], atoi(argv[i + 2]));
 			i += 3;
+		} else if (!strcmp(cmd, "tcp-echo") && i + 3 < argc) {
+			cmd_tcp_echo(atoi(argv[i + 1]), atoi(argv[i + 2]), atoi(argv[i + 3]));
+			i += 4;
 		} else if (!strcmp(cmd, "ping") && i + 3 < argc) {
 			cmd_ping(argv[i + 1], atoi(argv[i + 2]), atoi(argv[i + 3]));
 			i += 4;

@@ -10,6 +10,7 @@
  * Every verb runs with the namespace lock held (the socket layer takes it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "network/ipv4/ip.h"
 #include "network/ipv4/route.h"
 #include "socket/security.h"
+#include "transport/tcp/tcp.h"
 
 #define PROT_SOCK	1024	/* ports below need CAP_NET_BIND_SERVICE */
 #define INET_PROTO_MAX	263	/* IPPROTO_MAX: IPPROTO_MPTCP + 1 */
@@ -314,7 +316,8 @@ int inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	sin->sin_family = AF_INET;
 	if (peer) {
 		if (!inet->inet_dport ||
-		    (sk->sk_state == TCP_CLOSE && peer == 1))
+		    ((sk->sk_state == TCP_CLOSE ||
+		      sk->sk_state == TCP_SYN_SENT) && peer == 1))
 			return -ENOTCONN;
 		sin->sin_port = inet->inet_dport;
 		sin->sin_addr.s_addr = inet->inet_daddr;
@@ -399,7 +402,162 @@ int inet_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 	return err;
 }
 
+/* ---- stream sockets (TCP) --------------------------------------------------- */
+
+/* Sleeps while the handshake runs; returns the time left (inet_wait_for_connect). */
+static long inet_wait_for_connect(struct sock *sk, long timeo)
+{
+	while ((1u << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		sk_wait_event(sk, &timeo, !((1u << sk->sk_state) &
+					    (TCPF_SYN_SENT | TCPF_SYN_RECV)));
+		if (!timeo)
+			break;
+	}
+	return timeo;
+}
+
+int inet_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC) {
+		err = sk->sk_prot->disconnect(sk, flags);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		return err;
+	}
+	switch (sock->state) {
+	default:
+		return -EINVAL;
+	case SS_CONNECTED:
+		return -EISCONN;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		if (sk->sk_state != TCP_CLOSE)
+			return -EISCONN;
+		err = sk->sk_prot->connect(sk, uaddr, addr_len);
+		if (err < 0)
+			return err;
+		sock->state = SS_CONNECTING;
+		/* Non-blocking: EINPROGRESS now, EALREADY on a second call. */
+		err = -EINPROGRESS;
+		break;
+	}
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1u << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!timeo)
+			return err;
+		timeo = inet_wait_for_connect(sk, timeo);
+		if ((1u << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			return err;
+	}
+	/* Closed by a RST, a timeout or an ICMP error. */
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk);
+		if (!err)
+			err = -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		if (sk->sk_prot->disconnect(sk, flags))
+			sock->state = SS_DISCONNECTING;
+		return err;
+	}
+	sock->state = SS_CONNECTED;
+	return 0;
+}
+
+int inet_accept(struct socket *sock, struct socket *newsock, int flags,
+		bool kern)
+{
+	struct sock *sk2;
+	int err = -EINVAL;
+
+	(void)kern;
+	sk2 = inet_csk_accept(sock->sk, flags, &err);
+	if (!sk2)
+		return err;
+	sock_graft(sk2, newsock);
+	newsock->state = SS_CONNECTED;
+	return 0;
+}
+
+int inet_listen(struct socket *sock, int backlog)
+{
+	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
+		return -EINVAL;
+	return __inet_listen_sk(sock->sk, backlog);
+}
+
+/* shutdown(2) of stream sockets: SHUT_WR sends the FIN; a SYN_SENT socket aborts. */
+int inet_stream_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	if (sock->state == SS_CONNECTING) {
+		if ((1u << sk->sk_state) &
+		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		/* fallthrough */
+	default:
+		sk->sk_shutdown |= (unsigned char)how;
+		tcp_shutdown(sk, how);
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		/* fallthrough */
+	case TCP_SYN_SENT:
+		err = sk->sk_prot->disconnect(sk, O_NONBLOCK);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		break;
+	}
+	sk->sk_state_change(sk);
+	return err;
+}
+
+/* TCP never binds on send (no_autobind). */
+int inet_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+
+	return sk->sk_prot->sendmsg(sk, msg, size);
+}
+
 /* ---- the operation tables ------------------------------------------------ */
+
+const struct proto_ops inet_stream_ops = {
+	.family		= PF_INET,
+	.release	= inet_release,
+	.bind		= inet_bind,
+	.connect	= inet_stream_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= inet_accept,
+	.getname	= inet_getname,
+	.poll		= tcp_poll,
+	.ioctl		= inet_ioctl,
+	.listen		= inet_listen,
+	.shutdown	= inet_stream_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= inet_stream_sendmsg,
+	.recvmsg	= inet_recvmsg,
+};
+
 
 const struct proto_ops inet_dgram_ops = {
 	.family		= PF_INET,

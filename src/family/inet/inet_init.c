@@ -16,6 +16,7 @@
 #include "socket/socket.h"
 #include "transport/ping/ping.h"
 #include "transport/raw/raw.h"
+#include "transport/tcp/tcp.h"
 #include "transport/udp/udp.h"
 
 static const struct net_proto_family inet_family_ops = {
@@ -33,6 +34,7 @@ static const struct {
 	{ "arp", arp_init },
 	{ "icmp", icmp_init },
 	{ "udp", udp_init },
+	{ "tcp", tcp_init },
 	{ "raw", raw_init },
 	{ "ping", ping_init },
 };

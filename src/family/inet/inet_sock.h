@@ -87,6 +87,7 @@ int inet_init(void);
 /* af_inet.c: the socket types' operations */
 extern const struct proto_ops inet_dgram_ops;
 extern const struct proto_ops inet_sockraw_ops;
+extern const struct proto_ops inet_stream_ops;	/* TCP */
 
 /*
  * May @inet bind @addr, of type @addr_type (inet_addr_type)? Local,
@@ -135,6 +136,14 @@ int inet_shutdown(struct socket *sock, int how);
 int inet_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t size);
 int inet_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 		 int flags);
+/* SOCK_STREAM verbs (af_inet.c) */
+int inet_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags);
+int inet_accept(struct socket *sock, struct socket *newsock, int flags,
+		bool kern);
+int inet_listen(struct socket *sock, int backlog);
+int inet_stream_shutdown(struct socket *sock, int how);
+int inet_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t size);
 unsigned int udp_poll(struct file *file, struct socket *sock,
 		      struct poll_table_struct *wait);
 /* The TTL a datagram of @sk gets: IP_TTL, else the namespace default. */

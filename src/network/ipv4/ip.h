@@ -38,6 +38,7 @@ struct udp_table;
 struct raw_hashinfo;
 struct ping_table;
 struct icmp_rate;
+struct tcp_hashinfo;
 
 /* Per-namespace IPv4 state; each part belongs to the file that names it. */
 struct netns_ipv4 {
@@ -49,6 +50,7 @@ struct netns_ipv4 {
 	struct raw_hashinfo	*raw;		/* transport/raw/raw.c */
 	struct ping_table	*ping;		/* transport/ping/ping.c */
 	struct icmp_rate	*icmp;		/* icmp.c: rate limits */
+	struct tcp_hashinfo	*tcp;		/* transport/tcp/tcp_ipv4.c */
 	uint32_t		ip_id_key[4];	/* ip_output.c: IP ID hash key */
 	uint16_t		*ip_idents;	/* ip_output.c: ID counters */
 	uint32_t		*ip_tstamps;	/* ip_output.c: jiffy each was last used */

@@ -20,6 +20,8 @@ static const char *const ip_mib_names[] = { IP_MIB(MIB_NAME) };
 static const char *const icmp_mib_names[] = { ICMP_MIB(MIB_NAME) };
 static const char *const udp_mib_names[] = { UDP_MIB(MIB_NAME) };
 static const char *const arp_mib_names[] = { ARP_MIB(MIB_NAME) };
+static const char *const tcp_mib_names[] = { TCP_MIB(MIB_NAME) };
+static const char *const linux_mib_names[] = { LINUX_MIB(MIB_NAME) };
 
 static const struct snmp_group {
 	const char		*prefix;
@@ -35,6 +37,10 @@ static const struct snmp_group {
 	  offsetof(struct ipv4_mibs, udp) },
 	{ "Arp.", arp_mib_names, ARRAY_SIZE(arp_mib_names),
 	  offsetof(struct ipv4_mibs, arp) },
+	{ "Tcp.", tcp_mib_names, ARRAY_SIZE(tcp_mib_names),
+	  offsetof(struct ipv4_mibs, tcp) },
+	{ "TcpExt.", linux_mib_names, ARRAY_SIZE(linux_mib_names),
+	  offsetof(struct ipv4_mibs, linux_mib) },
 };
 
 /* "IcmpMsg.InType8" / "IcmpMsg.OutType0": a type in 0..255, nothing after. */

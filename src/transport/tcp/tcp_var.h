@@ -1,0 +1,704 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_var.h - TCP's private state, after include/linux/tcp.h,
+ * include/net/inet_connection_sock.h and include/net/tcp.h: the socket
+ * (struct tcp_sock, with the connection-socket fields of struct
+ * inet_connection_sock folded in), the small objects that stand for a
+ * connection without a full socket (request socks in SYN_RECV, TIME_WAIT
+ * socks), the per-namespace hash tables, the control block TCP keeps in
+ * each sk_buff, and the functions the files of this folder share.
+ *
+ * Objects in the tables:
+ *   ehash: every connection by its 4-tuple - full sockets (SYN_SENT and
+ *          later), request socks and TIME_WAIT socks, told apart by
+ *          tcp_ehash_node.kind.
+ *   lhash: listening sockets by local port.
+ *   bhash: every owner of a local port (sockets and TIME_WAIT socks), for
+ *          bind conflicts and the ephemeral port search.
+ * A lookup walks one chain, never the table.
+ *
+ * Send side: sk_write_queue holds every segment not yet acknowledged, in
+ * sequence order; send_head is the first never sent. Each sk_buff holds
+ * payload only (data at the payload, USN_MAX_HEADER of headroom); headers
+ * are pushed on a clone at transmission, so the queue keeps the original
+ * for retransmission.
+ */
+#ifndef USN_TRANSPORT_TCP_TCP_VAR_H
+#define USN_TRANSPORT_TCP_TCP_VAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/list.h"
+#include "core/skbuff.h"
+#include "core/timer.h"
+#include "family/inet/inet_sock.h"
+#include "net/net.h"
+#include "network/ipv4/ip.h"
+#include "transport/tcp/tcp.h"
+#include "transport/tcp/tcp_seq.h"
+#include "wire/tcp.h"
+
+/* ---- constants (include/net/tcp.h), times in ms (jiffies, HZ 1000) ------- */
+
+#define TCP_MSS_DEFAULT		536u	/* RFC 9293: without an MSS option */
+#define TCP_MIN_MSS		88u
+#define TCP_MAX_WSCALE		14
+#define TCP_INIT_CWND		10
+#define TCP_INFINITE_SSTHRESH	0x7fffffffu
+#define TCP_TIMEOUT_INIT	1000u	/* RFC 6298 2.1: initial RTO */
+#define TCP_RTO_MIN		200u
+#define TCP_RTO_MAX		120000u
+#define TCP_TIMEWAIT_LEN	60000u
+#define TCP_FIN_TIMEOUT_MAX	120000u
+#define TCP_ATO_MIN		40u
+#define TCP_DELACK_MAX		200u
+#define TCP_MAX_QUICKACKS	16u
+#define TCP_RESOURCE_PROBE_INTERVAL 500u
+#define TCP_PAWS_24DAYS		(60 * 60 * 24 * 24)
+#define TCP_PAWS_MSL		60	/* s */
+#define TCP_PAWS_WINDOW		1
+#define TCP_RMEM_TO_WIN_SCALE	8
+#define TCP_DEFAULT_SCALING_RATIO (1u << (TCP_RMEM_TO_WIN_SCALE - 1))
+#define MAX_TCP_HEADER		320	/* what Linux reserves per segment */
+#define TCP_SKB_OVERHEAD	256	/* SKB_DATA_ALIGN(sizeof(struct sk_buff)) */
+#define TCP_SHINFO_OVERHEAD	320	/* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
+#define MAX_TCP_KEEPIDLE	32767
+#define MAX_TCP_KEEPINTVL	32767
+#define MAX_TCP_KEEPCNT		127
+#define MAX_TCP_SYNCNT		127
+#define TCP_OPT_SIZE_MAX	40
+
+/* nonagle */
+#define TCP_NAGLE_OFF		1	/* TCP_NODELAY */
+#define TCP_NAGLE_CORK		2	/* TCP_CORK (or MSG_MORE) */
+#define TCP_NAGLE_PUSH		4	/* push what is queued now */
+
+/* ca_state */
+enum tcp_ca_state {
+	TCP_CA_Open,
+	TCP_CA_Disorder,
+	TCP_CA_CWR,
+	TCP_CA_Recovery,
+	TCP_CA_Loss,
+};
+
+/* icsk_pending: what the retransmit timer is armed for */
+#define ICSK_TIME_RETRANS	1
+#define ICSK_TIME_PROBE0	3
+
+/* icsk_ack.pending */
+#define ICSK_ACK_SCHED		1
+#define ICSK_ACK_TIMER		2
+#define ICSK_ACK_PUSHED		4
+#define ICSK_ACK_PUSHED2	8
+#define ICSK_ACK_NOW		16
+
+/* tcp_skb_cb.sacked */
+#define TCPCB_SACKED_RETRANS	0x02	/* retransmitted and not yet acked */
+#define TCPCB_LOST		0x04
+#define TCPCB_EVER_RETRANS	0x80
+
+/* ---- the control block in skb->cb ---------------------------------------- */
+
+struct tcp_skb_cb {
+	uint32_t	seq;		/* first sequence number */
+	uint32_t	end_seq;	/* seq + SYN + FIN + payload */
+	uint32_t	ack_seq;	/* received: the acknowledgment field */
+	uint32_t	tx_us;		/* sent: last transmission, tcp clock us mod 2^32 */
+	uint32_t	tx_ts;		/* sent: its TSval clock (ms, no offset) */
+	uint8_t		tcp_flags;	/* TCPHDR_* */
+	uint8_t		sacked;		/* TCPCB_* */
+	uint16_t	window;		/* received: the raw window field */
+	int		iif;		/* received: arrival ifindex (from IPCB) */
+	uint8_t		rt_type;	/* received: the input route's type (from IPCB) */
+};
+
+_Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE,
+	       "tcp_skb_cb fits in skb->cb");
+
+#define TCP_SKB_CB(skb)	((struct tcp_skb_cb *)(void *)((skb)->cb))
+
+/* ---- options of one received segment ------------------------------------- */
+
+struct tcp_options_received {
+	uint32_t	ts_recent_stamp;	/* s, when ts_recent was taken */
+	uint32_t	ts_recent;		/* TSval to echo */
+	uint32_t	rcv_tsval;		/* of this segment */
+	uint32_t	rcv_tsecr;
+	uint16_t	saw_tstamp : 1,
+			tstamp_ok : 1,
+			sack_ok : 1,
+			wscale_ok : 1,
+			snd_wscale : 4,
+			rcv_wscale : 4;
+	uint16_t	mss_clamp;	/* peer's MSS option, clamped by user_mss */
+	uint16_t	user_mss;	/* TCP_MAXSEG */
+	uint8_t		num_sacks;
+};
+
+/* ---- the hash table nodes -------------------------------------------------- */
+
+enum tcp_ent_kind {
+	TCP_ENT_SOCK,
+	TCP_ENT_TW,
+	TCP_ENT_REQ,
+};
+
+/* The 4-tuple an object is found by (addresses and ports in network order). */
+struct tcp_ehash_node {
+	struct hlist_node	node;
+	uint32_t		laddr;
+	uint32_t		raddr;
+	uint16_t		lport;
+	uint16_t		rport;
+	int			bound_dev_if;
+	uint8_t			kind;		/* enum tcp_ent_kind */
+	bool			hashed;
+};
+
+/* An owner of a local port. */
+struct tcp_bind_node {
+	struct hlist_node	node;
+	uint16_t		port;		/* host order */
+	uint8_t			kind;		/* TCP_ENT_SOCK or TCP_ENT_TW */
+	bool			by_connect;	/* taken by connect()'s search */
+	bool			hashed;
+};
+
+struct tcp_congestion_ops;
+
+/* ---- the socket ------------------------------------------------------------ */
+
+struct tcp_sock {
+	struct inet_sock	inet;	/* first: a struct sock * is a tcp_sock * */
+	struct tcp_ehash_node	e;
+	struct tcp_bind_node	b;
+	struct hlist_node	lnode;	/* lhash, while listening */
+
+	/* inet_connection_sock */
+	uint8_t			ca_state;
+	uint8_t			retransmits;
+	uint8_t			backoff;
+	uint8_t			probes_out;
+	uint8_t			pending;	/* ICSK_TIME_* */
+	uint8_t			syn_retries;	/* TCP_SYNCNT, 0: sysctl */
+	uint32_t		rto;		/* ms */
+	uint32_t		user_timeout;	/* TCP_USER_TIMEOUT, ms */
+	uint32_t		probes_tstamp;	/* jiffies of the first zero-window probe */
+	struct {
+		uint8_t		pending;	/* ICSK_ACK_* */
+		uint8_t		quick;		/* segments to ack at once */
+		uint8_t		pingpong;	/* interactive mode */
+		uint32_t	ato;		/* delayed ACK timeout, ms */
+		uint64_t	timeout;	/* jiffies the delayed ACK is due */
+		uint32_t	lrcvtime;	/* jiffies of the last data received */
+		uint16_t	rcv_mss;	/* the peer's segment size, estimated */
+		uint16_t	last_seg_size;
+	} ack;
+	struct timer_list	retransmit_timer;
+	struct timer_list	delack_timer;
+	struct timer_list	keepalive_timer;
+	const struct tcp_congestion_ops *ca_ops;
+	uint32_t		ca_priv[8];
+
+	/* listening */
+	struct list_head	accept_queue;	/* children, oldest first */
+	struct list_head	req_list;	/* request socks in SYN_RECV */
+	unsigned int		qlen;		/* request socks */
+	unsigned int		ack_backlog;	/* children in accept_queue */
+	unsigned int		max_ack_backlog;
+	/* a child not yet accepted */
+	struct list_head	accept_node;
+	struct tcp_sock		*parent;
+
+	/* sequence space (RFC 9293 3.3.1) */
+	uint32_t		rcv_nxt;
+	uint32_t		copied_seq;	/* first byte the reader has not read */
+	uint32_t		rcv_wup;	/* rcv_nxt at the last window update */
+	uint32_t		snd_nxt;
+	uint32_t		snd_una;
+	uint32_t		snd_sml;	/* end of the last small segment (Nagle) */
+	uint32_t		snd_wl1;
+	uint32_t		snd_wnd;
+	uint32_t		max_window;
+	uint32_t		write_seq;	/* end of the data queued by the user */
+	uint32_t		pushed_seq;
+	uint32_t		high_seq;	/* snd_nxt when loss recovery began */
+	uint32_t		snd_up;
+
+	uint32_t		rcv_tstamp;	/* jiffies of the last ACK received */
+	uint32_t		lsndtime;	/* jiffies of the last data sent */
+	uint32_t		retrans_stamp;	/* ms of the first retransmission */
+	uint64_t		tcp_mstamp;	/* us, refreshed per event */
+
+	uint32_t		mss_cache;	/* send MSS, options excluded */
+	uint32_t		pmtu_cookie;	/* path MTU mss_cache is for */
+	uint32_t		cwnd_usage_seq;
+	uint16_t		advmss;		/* MSS we announce */
+	uint16_t		tcp_header_len;	/* 20 + timestamps */
+	uint32_t		window_clamp;
+	uint32_t		rcv_ssthresh;
+	uint32_t		rcv_wnd;	/* current advertised window */
+	uint8_t			scaling_ratio;
+	uint8_t			nonagle;
+	bool			is_cwnd_limited;
+	bool			fin_pending;	/* FIN sent once the queue drains */
+
+	/* RTT (RFC 6298, Linux's estimator): srtt << 3, mdev << 2, in us */
+	uint32_t		srtt_us;
+	uint32_t		mdev_us;
+	uint32_t		mdev_max_us;
+	uint32_t		rttvar_us;
+	uint32_t		rtt_seq;
+
+	/* congestion control */
+	uint32_t		snd_cwnd;
+	uint32_t		snd_cwnd_cnt;
+	uint32_t		snd_cwnd_clamp;
+	uint32_t		snd_ssthresh;
+	uint32_t		prior_cwnd;
+	uint32_t		prior_ssthresh;
+	uint32_t		packets_out;
+	uint32_t		retrans_out;
+	uint32_t		lost_out;
+	uint32_t		sacked_out;	/* Reno: duplicate ACKs counted */
+	uint32_t		max_packets_out;
+	uint32_t		reordering;
+	uint32_t		total_retrans;
+	uint32_t		delivered;
+	uint32_t		prr_delivered;	/* RFC 6937 */
+	uint32_t		prr_out;
+	uint32_t		undo_marker;
+	uint32_t		undo_retrans;
+	struct sk_buff		*send_head;
+	struct sk_buff		*retransmit_hint;
+
+	struct tcp_options_received rx_opt;
+	uint32_t		tsoffset;
+	uint32_t		last_oow_ack_time;
+
+	/* buffers: bytes of truesize queued to send (sk_wmem_queued) */
+	int			wmem_queued;
+	struct sk_buff_head	out_of_order_queue;
+	uint32_t		ofo_bytes;	/* truesize held in the ofo queue */
+
+	/* keepalive and other options (0: the sysctl) */
+	uint32_t		keepalive_time;	/* ms */
+	uint32_t		keepalive_intvl;	/* ms */
+	uint8_t			keepalive_probes;
+	int			linger2;	/* TCP_LINGER2, ms; -1: no FIN_WAIT2 wait */
+
+	/* counters for TCP_INFO */
+	uint32_t		segs_in;
+	uint32_t		segs_out;
+	uint32_t		data_segs_in;
+	uint32_t		data_segs_out;
+	uint64_t		bytes_acked;
+	uint64_t		bytes_received;
+};
+
+static inline struct tcp_sock *tcp_sk(const struct sock *sk)
+{
+	return (struct tcp_sock *)(void *)sk;
+}
+
+static inline struct sock *tp_sk(struct tcp_sock *tp)
+{
+	return &tp->inet.sk;
+}
+
+/* ---- request socks (SYN_RECV before the final ACK) ------------------------- */
+
+struct tcp_request_sock {
+	struct tcp_ehash_node	e;
+	struct list_head	list;		/* the listener's req_list */
+	struct tcp_sock		*listener;
+	struct timer_list	timer;		/* SYN-ACK retransmission */
+	struct usn_net		*net;
+	uint32_t		rcv_isn;
+	uint32_t		snt_isn;
+	uint32_t		ts_recent;
+	uint32_t		ts_off;
+	uint32_t		snt_synack;	/* TSval clock of the first SYN-ACK, ms */
+	uint64_t		snt_synack_us;
+	uint32_t		rcv_wnd;
+	uint32_t		window_clamp;
+	uint32_t		last_oow_ack_time;
+	uint16_t		mss;		/* peer's, clamped */
+	uint16_t		advmss;		/* ours, for the route */
+	unsigned int		pmtu;
+	uint8_t			snd_wscale;
+	uint8_t			rcv_wscale;
+	uint8_t			num_retrans;
+	uint8_t			num_timeout;
+	uint8_t			tstamp_ok : 1,
+				sack_ok : 1,
+				wscale_ok : 1,
+				acked : 1;
+};
+
+/* ---- TIME_WAIT socks ---------------------------------------------------------- */
+
+struct tcp_timewait_sock {
+	struct tcp_ehash_node	e;
+	struct tcp_bind_node	b;
+	struct timer_list	timer;
+	struct usn_net		*net;
+	uint32_t		rcv_saddr;	/* bound address, for bind conflicts */
+	uint8_t			substate;	/* TCP_TIME_WAIT or TCP_FIN_WAIT2 */
+	uint8_t			reuse;
+	uint8_t			reuseport;
+	uint8_t			rcv_wscale;
+	bool			tstamp_ok;
+	uint8_t			tos;
+	uint8_t			ttl;
+	uint32_t		snd_nxt;
+	uint32_t		rcv_nxt;
+	uint32_t		rcv_wnd;
+	uint32_t		ts_recent;
+	uint32_t		ts_recent_stamp;	/* s */
+	uint32_t		ts_offset;
+	uint32_t		last_oow_ack_time;
+};
+
+/* ---- per-namespace tables --------------------------------------------------- */
+
+#define TCP_EHASH_LOG		14
+#define TCP_EHASH_SIZE		(1u << TCP_EHASH_LOG)
+#define TCP_LHASH_SIZE		256u
+#define TCP_BHASH_SIZE		4096u
+#define INET_TABLE_PERTURB_SIZE	256u
+
+struct tcp_hashinfo {
+	struct hlist_head	ehash[TCP_EHASH_SIZE];
+	struct hlist_head	lhash[TCP_LHASH_SIZE];
+	struct hlist_head	bhash[TCP_BHASH_SIZE];
+	uint64_t		hash_key[2];	/* ehash */
+	uint64_t		isn_key[2];	/* RFC 6528 ISNs */
+	uint64_t		ts_key[2];	/* TSval offsets */
+	uint64_t		port_key[2];	/* RFC 6056 port offsets */
+	uint32_t		table_perturb[INET_TABLE_PERTURB_SIZE];
+	uint32_t		challenge_timestamp;	/* s */
+	uint32_t		challenge_count;
+	unsigned int		tw_count;
+	unsigned int		orphans;
+};
+
+static inline struct tcp_hashinfo *tcp_hashinfo(const struct usn_net *net)
+{
+	return net->ipv4 ? net->ipv4->tcp : NULL;
+}
+
+/* ---- congestion control (tcp_cong.c) -------------------------------------- */
+
+struct tcp_congestion_ops {
+	const char	*name;
+	void		(*init)(struct sock *sk);
+	uint32_t	(*ssthresh)(struct sock *sk);
+	void		(*cong_avoid)(struct sock *sk, uint32_t ack, uint32_t acked);
+	void		(*set_state)(struct sock *sk, uint8_t new_state);
+	uint32_t	(*undo_cwnd)(struct sock *sk);
+};
+
+extern const struct tcp_congestion_ops tcp_reno;
+const struct tcp_congestion_ops *tcp_ca_find(const char *name);
+void tcp_init_congestion_control(struct sock *sk);
+uint32_t tcp_slow_start(struct tcp_sock *tp, uint32_t acked);
+void tcp_cong_avoid_ai(struct tcp_sock *tp, uint32_t w, uint32_t acked);
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static inline uint32_t tcp_jiffies32(const struct usn_net *net)
+{
+	return (uint32_t)net_jiffies(net);
+}
+
+/* The tcp clock in us (tcp_clock_us) and its TSval clock in ms. */
+static inline uint64_t tcp_clock_us(const struct usn_net *net)
+{
+	return net_now(net) / 1000u;
+}
+
+static inline uint32_t tcp_clock_ms(const struct usn_net *net)
+{
+	return (uint32_t)(net_now(net) / 1000000u);
+}
+
+/* The TSval clock without the connection's offset (tcp_time_stamp_ts). */
+static inline uint32_t tcp_time_stamp_ts(const struct tcp_sock *tp)
+{
+	return tcp_clock_ms(tp->inet.sk.sk_net);
+}
+
+static inline uint32_t get_seconds32(const struct usn_net *net)
+{
+	return (uint32_t)(net_now(net) / 1000000000u);
+}
+
+static inline uint32_t tcp_receive_window(const struct tcp_sock *tp)
+{
+	int32_t win = (int32_t)(tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt);
+
+	return win < 0 ? 0 : (uint32_t)win;
+}
+
+static inline uint32_t tcp_wnd_end(const struct tcp_sock *tp)
+{
+	return tp->snd_una + tp->snd_wnd;
+}
+
+static inline uint32_t tcp_packets_in_flight(const struct tcp_sock *tp)
+{
+	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
+	       tp->retrans_out;
+}
+
+static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
+{
+	return tp->snd_cwnd < tp->snd_ssthresh;
+}
+
+static inline bool tcp_is_cwnd_limited(const struct tcp_sock *tp)
+{
+	if (tcp_in_slow_start(tp))
+		return tp->snd_cwnd < 2 * tp->max_packets_out;
+	return tp->is_cwnd_limited;
+}
+
+static inline int tcp_win_from_space(const struct tcp_sock *tp, int space)
+{
+	int64_t w = (int64_t)space * tp->scaling_ratio;
+
+	return space > 0 ? (int)(w >> TCP_RMEM_TO_WIN_SCALE) : 0;
+}
+
+/* Receive space left (tcp_space) and the whole buffer's worth (tcp_full_space). */
+static inline int tcp_space(const struct sock *sk)
+{
+	return tcp_win_from_space(tcp_sk(sk), sk->sk_rcvbuf -
+				  atomic_load(&sk->sk_rmem_alloc));
+}
+
+static inline int tcp_full_space(const struct sock *sk)
+{
+	return tcp_win_from_space(tcp_sk(sk), sk->sk_rcvbuf);
+}
+
+static inline bool tcp_write_queue_empty(const struct sock *sk)
+{
+	return tcp_sk(sk)->send_head == NULL;
+}
+
+static inline struct sk_buff *tcp_rtx_queue_head(const struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	return skb == tcp_sk(sk)->send_head ? NULL : skb;
+}
+
+/* The buffer after @skb in @list, or NULL at the end. */
+static inline struct sk_buff *skb_next_in(const struct sk_buff_head *list,
+					  const struct sk_buff *skb)
+{
+	return skb->next == (const struct sk_buff *)list ? NULL : skb->next;
+}
+
+static inline uint32_t keepalive_time_when(const struct tcp_sock *tp)
+{
+	return tp->keepalive_time ? tp->keepalive_time :
+	       (uint32_t)tp->inet.sk.sk_net->sysctl.tcp_keepalive_time * 1000u;
+}
+
+static inline uint32_t keepalive_intvl_when(const struct tcp_sock *tp)
+{
+	return tp->keepalive_intvl ? tp->keepalive_intvl :
+	       (uint32_t)tp->inet.sk.sk_net->sysctl.tcp_keepalive_intvl * 1000u;
+}
+
+static inline uint32_t keepalive_probes(const struct tcp_sock *tp)
+{
+	return tp->keepalive_probes ? tp->keepalive_probes :
+	       (uint32_t)tp->inet.sk.sk_net->sysctl.tcp_keepalive_probes;
+}
+
+static inline uint32_t tcp_fin_time(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t fin_timeout = tp->linger2 ? (uint32_t)tp->linger2 :
+			       (uint32_t)sk->sk_net->sysctl.tcp_fin_timeout * 1000u;
+	uint32_t rto = tp->rto;
+
+	if (fin_timeout < (rto << 2) - (rto >> 1))
+		fin_timeout = (rto << 2) - (rto >> 1);
+	return fin_timeout;
+}
+
+static inline uint32_t tcp_rto_min(void)
+{
+	return TCP_RTO_MIN;
+}
+
+/* Does a segment [seq, end_seq) touch the window [s_win, e_win)? */
+static inline bool tcp_in_window(uint32_t seq, uint32_t end_seq,
+				 uint32_t s_win, uint32_t e_win)
+{
+	if (seq == s_win)
+		return true;
+	if (after(end_seq, s_win) && before(seq, e_win))
+		return true;
+	return seq == e_win && seq == end_seq;
+}
+
+/* Is the retransmit timer's backoff (rto << backoff) below @max? */
+static inline uint32_t inet_csk_rto_backoff(const struct tcp_sock *tp,
+					    uint32_t max_when)
+{
+	uint64_t when = (uint64_t)tp->rto << tp->backoff;
+
+	return when > max_when ? max_when : (uint32_t)when;
+}
+
+/* ---- tcp_ipv4.c ------------------------------------------------------------ */
+
+/* Keyed hash of up to four words (SipHash-2-4 of the words). */
+uint64_t tcp_keyed_hash(const uint64_t key[2], uint32_t a, uint32_t b,
+			uint32_t c, uint32_t d);
+uint32_t secure_tcp_seq(struct usn_net *net, uint32_t saddr, uint32_t daddr,
+			uint16_t sport, uint16_t dport);
+uint32_t secure_tcp_ts_off(struct usn_net *net, uint32_t saddr,
+			   uint32_t daddr);
+void tcp_ehash_add(struct tcp_hashinfo *h, struct tcp_ehash_node *e);
+void tcp_ehash_del(struct tcp_ehash_node *e);
+void tcp_bind_add(struct tcp_hashinfo *h, struct tcp_bind_node *b);
+void tcp_bind_del(struct tcp_bind_node *b);
+void tcp_set_ehash_key(struct tcp_sock *tp);
+void tcp_unhash(struct sock *sk);
+void tcp_put_port(struct sock *sk);
+int tcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcp_v4_get_port(struct sock *sk, unsigned short snum);
+/* Routes a segment of @sk; fills the route and the IP header parameters. */
+struct rtable;
+struct ip_hdr_params;
+int tcp_route(struct sock *sk, struct rtable *rt, struct ip_hdr_params *p);
+/* Sends a TCP segment built on @skb (data at the TCP header) from @saddr to @daddr. */
+int tcp_v4_send_skb(struct usn_net *net, struct sk_buff *skb, uint32_t saddr,
+		    uint32_t daddr, uint8_t tos, uint8_t ttl, struct sock *owner);
+/* RST in answer to @skb (data at its TCP header), as tcp_v4_send_reset. */
+void tcp_v4_send_reset(struct usn_net *net, const struct sk_buff *skb);
+/* A bare ACK (TIME_WAIT, request socks) in answer to @skb. */
+void tcp_v4_send_ack(struct usn_net *net, const struct sk_buff *skb,
+		     uint32_t seq, uint32_t ack, uint32_t win, uint32_t tsval,
+		     uint32_t tsecr, uint8_t tos);
+int tcp_v4_rcv(struct sk_buff *skb);
+int tcp_v4_err(struct sk_buff *skb, uint32_t info);
+void tcp_v4_destroy_sock(struct sock *sk);
+bool tcp_bind_conflict(struct usn_net *net, const struct sock *sk,
+		       uint16_t port, bool relax);
+
+/* ---- tcp.c ------------------------------------------------------------------ */
+
+void tcp_set_state(struct sock *sk, int state);
+void tcp_done(struct sock *sk);
+void inet_csk_destroy_sock(struct sock *sk);
+int tcp_disconnect(struct sock *sk, int flags);
+void tcp_write_queue_purge(struct sock *sk);
+void tcp_init_sock_defaults(struct sock *sk);
+void tcp_cleanup_rbuf(struct sock *sk, int copied);
+void sk_stream_write_space(struct sock *sk);
+void tcp_raise_sigpipe(void);
+
+/* ---- tcp_input.c ------------------------------------------------------------ */
+
+int tcp_parse_options(struct usn_net *net, const uint8_t *th,
+		      unsigned int doff, struct tcp_options_received *opt,
+		      bool estab);
+int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+void tcp_reset(struct sock *sk);
+void tcp_init_transfer(struct sock *sk);
+void tcp_initialize_rcv_mss(struct sock *sk);
+void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
+void tcp_set_rto(struct sock *sk);
+void tcp_enter_loss(struct sock *sk);
+bool __tcp_oow_rate_limited(struct usn_net *net, int mib,
+			    uint32_t *last_oow_ack_time);
+bool tcp_oow_rate_limited(struct usn_net *net, const struct sk_buff *skb,
+			  int mib, uint32_t *last_oow_ack_time);
+bool tcp_paws_check(const struct tcp_options_received *rx_opt, int paws_win,
+		    uint32_t now_s);
+void tcp_send_challenge_ack(struct sock *sk);
+void tcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
+void tcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
+
+/* ---- tcp_output.c ----------------------------------------------------------- */
+
+unsigned int tcp_sync_mss(struct sock *sk, unsigned int pmtu);
+uint16_t tcp_advmss_for(unsigned int mtu, uint16_t user_mss);
+unsigned int tcp_current_mss(struct sock *sk);
+void tcp_select_initial_window(const struct sock *sk, int space, uint32_t mss,
+			       uint32_t *rcv_wnd, uint32_t *window_clamp,
+			       bool wscale_ok, uint8_t *rcv_wscale,
+			       uint32_t init_rcv_wnd);
+uint32_t __tcp_select_window(struct sock *sk);
+int tcp_connect(struct sock *sk);
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it);
+bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle);
+void __tcp_push_pending_frames(struct sock *sk, unsigned int cur_mss,
+			       int nonagle);
+void tcp_push_pending_frames(struct sock *sk);
+void tcp_push_one(struct sock *sk, unsigned int mss_now);
+void tcp_send_ack(struct sock *sk);
+void tcp_send_delayed_ack(struct sock *sk);
+void tcp_send_fin(struct sock *sk);
+void tcp_send_active_reset(struct sock *sk);
+int tcp_send_synack_req(struct tcp_sock *listener, struct tcp_request_sock *req);
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void tcp_xmit_retransmit_queue(struct sock *sk);
+int tcp_write_wakeup(struct sock *sk, bool keepalive);
+void tcp_send_probe0(struct sock *sk);
+void tcp_check_probe_timer(struct sock *sk);
+void tcp_entail(struct sock *sk, struct sk_buff *skb);
+int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len);
+void tcp_sndbuf_expand(struct sock *sk);
+uint32_t tcp_probe0_base(const struct sock *sk);
+void tcp_mstamp_refresh(struct tcp_sock *tp);
+void tcp_free_skb(struct sock *sk, struct sk_buff *skb);
+
+/* ---- tcp_timer.c ------------------------------------------------------------ */
+
+void tcp_init_xmit_timers(struct sock *sk);
+void tcp_clear_xmit_timers(struct sock *sk);
+void inet_csk_reset_xmit_timer(struct sock *sk, int what, uint32_t when,
+			       uint32_t max_when);
+void inet_csk_clear_xmit_timer(struct sock *sk, int what);
+void inet_csk_reset_keepalive_timer(struct sock *sk, uint32_t len);
+void inet_csk_delete_keepalive_timer(struct sock *sk);
+void tcp_set_keepalive(struct sock *sk, int val);
+void tcp_write_err(struct sock *sk);
+bool retransmits_timed_out(struct sock *sk, unsigned int boundary,
+			   unsigned int timeout);
+
+/* ---- tcp_minisocks.c -------------------------------------------------------- */
+
+void tcp_time_wait(struct sock *sk, int state, uint32_t timeo);
+enum tcp_tw_status {
+	TCP_TW_SUCCESS,
+	TCP_TW_RST,
+	TCP_TW_ACK,
+	TCP_TW_SYN,
+};
+enum tcp_tw_status tcp_timewait_state_process(struct tcp_timewait_sock *tw,
+					      struct sk_buff *skb,
+					      uint32_t *isn);
+void inet_twsk_kill(struct tcp_timewait_sock *tw, bool killed);
+void inet_twsk_deschedule_put(struct tcp_timewait_sock *tw);
+int tcp_conn_request(struct tcp_sock *listener, struct sk_buff *skb,
+		     uint32_t isn);
+/* A segment for a request sock: may create the child (returned). */
+struct sock *tcp_check_req(struct tcp_request_sock *req, struct sk_buff *skb,
+			   bool *reset);
+void inet_csk_reqsk_queue_drop(struct tcp_request_sock *req);
+void inet_csk_listen_stop(struct sock *sk);
+int tcp_child_process(struct sock *parent, struct sock *child,
+		      struct sk_buff *skb);
+
+#endif
