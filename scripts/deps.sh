@@ -9,9 +9,10 @@ if [ "$what" = test ]; then
 	# clang: the second compiler; valgrind: leak checks; binutils: nm;
 	# iproute2/iputils-ping/tcpdump/tshark/netcat-openbsd/socat/python3: the
 	# Linux kernel and its tools as peers over TAP inside a private
-	# namespace, and dissection of usnet's captures.
+	# namespace, and dissection of usnet's captures; curl/apache2-utils (ab):
+	# HTTP clients of the examples' server (http_tap_test.sh).
 	pkgs="$pkgs clang valgrind binutils iproute2 iputils-ping tcpdump tshark
-		netcat-openbsd socat python3"
+		netcat-openbsd socat python3 curl apache2-utils"
 fi
 missing=
 for p in $pkgs; do

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sysctl.c - the table of a namespace's tunables: each row names a
- * field of struct netns_sysctl, how many integers it holds, its default
- * and its range, as the kernel's ctl_table rows do (proc_dointvec_minmax).
+ * field of struct netns_sysctl, its type, its default and its rules, as
+ * the kernel's ctl_table rows do. Two types, after the kernel's handlers:
+ *   SYSCTL_INTVEC  @count integers within [min, max] (proc_dointvec_minmax)
+ *   SYSCTL_STRING  a string of at most maxlen - 1 bytes (proc_dostring),
+ *                  checked by a validator (tcp_congestion_control: ENOENT
+ *                  for an unknown algorithm), or computed by @show for a
+ *                  read-only row (tcp_available_congestion_control).
  * Values are read and written as text, as /proc/sys/<name with / for .>.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +20,37 @@
 #include "net/net.h"
 #include "net/usnet.h"
 #include "socket/sock.h"
+#include "transport/tcp/tcp.h"
+
+enum sysctl_type {
+	SYSCTL_INTVEC,		/* the zero value: rows without a type */
+	SYSCTL_STRING,
+	SYSCTL_NTYPES,
+};
+
+#define SYSCTL_STR_MAX	64	/* the longest string value, with its NUL */
 
 struct sysctl_entry {
 	const char	*name;
 	size_t		offset;		/* into struct netns_sysctl */
+	/* SYSCTL_INTVEC */
 	int		count;		/* integers: 1, 2 for a range, 3 for tcp_rmem */
 	int		def[3];
 	int		min, max;	/* each integer's bounds */
 	int		(*check)(const int *v);	/* extra rule, or NULL */
+	/* SYSCTL_STRING */
+	uint8_t		type;		/* enum sysctl_type */
+	bool		readonly;	/* mode 0444: a write is EACCES */
+	size_t		maxlen;		/* the field's size, NUL included */
+	const char	*def_str;
+	int		(*check_str)(const char *v);	/* 0 or -errno, or NULL */
+	int		(*show)(char *buf, size_t maxlen);	/* computed value */
+};
+
+/* A value on its way in or out, whatever its type. */
+union sysctl_val {
+	int	ints[3];
+	char	str[SYSCTL_STR_MAX];
 };
 
 /* A port range must be ordered: low <= high (ipv4_local_port_range). */
@@ -31,134 +60,151 @@ static int check_ordered(const int *v)
 }
 
 #define NS(field)	offsetof(struct netns_sysctl, field)
+/* @cnt integers in [@mn, @mx], defaults last. */
+#define INTVEC(n, f, cnt, mn, mx, chk, ...)				\
+	{ .name = (n), .offset = NS(f), .type = SYSCTL_INTVEC,		\
+	  .count = (cnt), .def = { __VA_ARGS__ }, .min = (mn),		\
+	  .max = (mx), .check = (chk) }
 
 static const struct sysctl_entry sysctl_table[] = {
-	{ "net.core.somaxconn", NS(somaxconn), 1, { 4096 }, 0, INT_MAX, NULL },
-	{ "net.core.rmem_default", NS(rmem_default), 1, { 212992 },
-	  SOCK_MIN_RCVBUF, INT_MAX, NULL },
-	{ "net.core.rmem_max", NS(rmem_max), 1, { 212992 },
-	  SOCK_MIN_RCVBUF, INT_MAX, NULL },
-	{ "net.core.wmem_default", NS(wmem_default), 1, { 212992 },
-	  SOCK_MIN_SNDBUF, INT_MAX, NULL },
-	{ "net.core.wmem_max", NS(wmem_max), 1, { 212992 },
-	  SOCK_MIN_SNDBUF, INT_MAX, NULL },
-	{ "net.core.optmem_max", NS(optmem_max), 1, { 131072 }, 0, INT_MAX, NULL },
-	{ "net.core.netdev_max_backlog", NS(netdev_max_backlog), 1, { 1000 },
-	  0, INT_MAX, NULL },
-	{ "net.ipv4.ip_local_port_range", NS(ip_local_port_range), 2,
-	  { 32768, 60999 }, 1, 65535, check_ordered },
-	{ "net.ipv4.ip_forward", NS(ip_forward), 1, { 0 }, 0, 1, NULL },
-	{ "net.ipv4.ip_default_ttl", NS(ip_default_ttl), 1, { 64 }, 1, 255, NULL },
-	{ "net.ipv4.ip_no_pmtu_disc", NS(ip_no_pmtu_disc), 1, { 0 }, 0, 3, NULL },
+	INTVEC("net.core.somaxconn", somaxconn, 1, 0, INT_MAX, NULL, 4096),
+	INTVEC("net.core.rmem_default", rmem_default, 1,
+	       SOCK_MIN_RCVBUF, INT_MAX, NULL, 212992),
+	INTVEC("net.core.rmem_max", rmem_max, 1,
+	       SOCK_MIN_RCVBUF, INT_MAX, NULL, 212992),
+	INTVEC("net.core.wmem_default", wmem_default, 1,
+	       SOCK_MIN_SNDBUF, INT_MAX, NULL, 212992),
+	INTVEC("net.core.wmem_max", wmem_max, 1,
+	       SOCK_MIN_SNDBUF, INT_MAX, NULL, 212992),
+	INTVEC("net.core.optmem_max", optmem_max, 1, 0, INT_MAX, NULL, 131072),
+	INTVEC("net.core.netdev_max_backlog", netdev_max_backlog, 1,
+	       0, INT_MAX, NULL, 1000),
+	INTVEC("net.ipv4.ip_local_port_range", ip_local_port_range, 2,
+	       1, 65535, check_ordered, 32768, 60999),
+	INTVEC("net.ipv4.ip_forward", ip_forward, 1, 0, 1, NULL, 0),
+	INTVEC("net.ipv4.ip_default_ttl", ip_default_ttl, 1, 1, 255, NULL, 64),
+	INTVEC("net.ipv4.ip_no_pmtu_disc", ip_no_pmtu_disc, 1, 0, 3, NULL, 0),
 	/* An inverted range ("1 0", the default) lets no group open ping sockets. */
-	{ "net.ipv4.ping_group_range", NS(ping_group_range), 2, { 1, 0 },
-	  0, INT_MAX, NULL },
-	{ "net.ipv4.ip_nonlocal_bind", NS(ip_nonlocal_bind), 1, { 0 }, 0, 1, NULL },
-	{ "net.ipv4.ipfrag_high_thresh", NS(ipfrag_high_thresh), 1, { 4194304 },
-	  0, INT_MAX, NULL },
-	{ "net.ipv4.ipfrag_low_thresh", NS(ipfrag_low_thresh), 1, { 3145728 },
-	  0, INT_MAX, NULL },
-	{ "net.ipv4.ipfrag_time", NS(ipfrag_time), 1, { 30 }, 1, INT_MAX, NULL },
-	{ "net.ipv4.icmp_ratelimit", NS(icmp_ratelimit), 1, { 1000 }, 0, INT_MAX, NULL },
+	INTVEC("net.ipv4.ping_group_range", ping_group_range, 2,
+	       0, INT_MAX, NULL, 1, 0),
+	INTVEC("net.ipv4.ip_nonlocal_bind", ip_nonlocal_bind, 1, 0, 1, NULL, 0),
+	INTVEC("net.ipv4.ipfrag_high_thresh", ipfrag_high_thresh, 1,
+	       0, INT_MAX, NULL, 4194304),
+	INTVEC("net.ipv4.ipfrag_low_thresh", ipfrag_low_thresh, 1,
+	       0, INT_MAX, NULL, 3145728),
+	INTVEC("net.ipv4.ipfrag_time", ipfrag_time, 1, 1, INT_MAX, NULL, 30),
+	INTVEC("net.ipv4.icmp_ratelimit", icmp_ratelimit, 1,
+	       0, INT_MAX, NULL, 1000),
 	/* Dest unreachable, source quench, time exceeded, parameter problem. */
-	{ "net.ipv4.icmp_ratemask", NS(icmp_ratemask), 1, { 6168 }, 0, INT_MAX, NULL },
-	{ "net.ipv4.icmp_msgs_per_sec", NS(icmp_msgs_per_sec), 1, { 1000 },
-	  0, INT_MAX, NULL },
-	{ "net.ipv4.icmp_msgs_burst", NS(icmp_msgs_burst), 1, { 50 }, 0, INT_MAX, NULL },
-	{ "net.ipv4.icmp_echo_ignore_all", NS(icmp_echo_ignore_all), 1, { 0 }, 0, 1, NULL },
-	{ "net.ipv4.icmp_echo_ignore_broadcasts", NS(icmp_echo_ignore_broadcasts), 1,
-	  { 1 }, 0, 1, NULL },
-	{ "net.ipv4.neigh.default.base_reachable_time_ms",
-	  NS(neigh_base_reachable_time_ms), 1, { 30000 }, 1, INT_MAX, NULL },
-	{ "net.ipv4.neigh.default.retrans_time_ms", NS(neigh_retrans_time_ms), 1,
-	  { 1000 }, 1, INT_MAX, NULL },
-	{ "net.ipv4.neigh.default.gc_stale_time", NS(neigh_gc_stale_time), 1, { 60 },
-	  1, INT_MAX, NULL },
-	{ "net.ipv4.neigh.default.delay_first_probe_time",
-	  NS(neigh_delay_first_probe_time), 1, { 5 }, 1, INT_MAX, NULL },
-	{ "net.ipv4.neigh.default.ucast_solicit", NS(neigh_ucast_solicit), 1, { 3 },
-	  0, 255, NULL },
-	{ "net.ipv4.neigh.default.mcast_solicit", NS(neigh_mcast_solicit), 1, { 3 },
-	  0, 255, NULL },
-	{ "net.ipv4.neigh.default.unres_qlen", NS(neigh_unres_qlen), 1, { 101 },
-	  0, INT_MAX, NULL },
+	INTVEC("net.ipv4.icmp_ratemask", icmp_ratemask, 1,
+	       0, INT_MAX, NULL, 6168),
+	INTVEC("net.ipv4.icmp_msgs_per_sec", icmp_msgs_per_sec, 1,
+	       0, INT_MAX, NULL, 1000),
+	INTVEC("net.ipv4.icmp_msgs_burst", icmp_msgs_burst, 1,
+	       0, INT_MAX, NULL, 50),
+	INTVEC("net.ipv4.icmp_echo_ignore_all", icmp_echo_ignore_all, 1,
+	       0, 1, NULL, 0),
+	INTVEC("net.ipv4.icmp_echo_ignore_broadcasts",
+	       icmp_echo_ignore_broadcasts, 1, 0, 1, NULL, 1),
+	INTVEC("net.ipv4.neigh.default.base_reachable_time_ms",
+	       neigh_base_reachable_time_ms, 1, 1, INT_MAX, NULL, 30000),
+	INTVEC("net.ipv4.neigh.default.retrans_time_ms",
+	       neigh_retrans_time_ms, 1, 1, INT_MAX, NULL, 1000),
+	INTVEC("net.ipv4.neigh.default.gc_stale_time", neigh_gc_stale_time, 1,
+	       1, INT_MAX, NULL, 60),
+	INTVEC("net.ipv4.neigh.default.delay_first_probe_time",
+	       neigh_delay_first_probe_time, 1, 1, INT_MAX, NULL, 5),
+	INTVEC("net.ipv4.neigh.default.ucast_solicit", neigh_ucast_solicit, 1,
+	       0, 255, NULL, 3),
+	INTVEC("net.ipv4.neigh.default.mcast_solicit", neigh_mcast_solicit, 1,
+	       0, 255, NULL, 3),
+	INTVEC("net.ipv4.neigh.default.unres_qlen", neigh_unres_qlen, 1,
+	       0, INT_MAX, NULL, 101),
 	/* tcp_rmem/tcp_wmem: min, default, max (Linux 6.x defaults; unordered accepted, as Linux) */
-	{ "net.ipv4.tcp_rmem", NS(tcp_rmem), 3, { 4096, 131072, 6291456 },
-	  1, INT_MAX, NULL },
-	{ "net.ipv4.tcp_wmem", NS(tcp_wmem), 3, { 4096, 16384, 4194304 },
-	  1, INT_MAX, NULL },
-	{ "net.ipv4.tcp_syn_retries", NS(tcp_syn_retries), 1, { 6 }, 1, 127, NULL },
-	{ "net.ipv4.tcp_synack_retries", NS(tcp_synack_retries), 1, { 5 },
-	  0, 255, NULL },
-	{ "net.ipv4.tcp_retries1", NS(tcp_retries1), 1, { 3 }, 0, 255, NULL },
-	{ "net.ipv4.tcp_retries2", NS(tcp_retries2), 1, { 15 }, 0, 255, NULL },
-	{ "net.ipv4.tcp_orphan_retries", NS(tcp_orphan_retries), 1, { 0 },
-	  0, 255, NULL },
-	{ "net.ipv4.tcp_fin_timeout", NS(tcp_fin_timeout), 1, { 60 },
-	  1, INT_MAX / 1000, NULL },
-	{ "net.ipv4.tcp_keepalive_time", NS(tcp_keepalive_time), 1, { 7200 },
-	  1, INT_MAX / 1000, NULL },
-	{ "net.ipv4.tcp_keepalive_intvl", NS(tcp_keepalive_intvl), 1, { 75 },
-	  1, INT_MAX / 1000, NULL },
-	{ "net.ipv4.tcp_keepalive_probes", NS(tcp_keepalive_probes), 1, { 9 },
-	  1, 127, NULL },
-	{ "net.ipv4.tcp_sack", NS(tcp_sack), 1, { 1 }, 0, 1, NULL },
-	{ "net.ipv4.tcp_timestamps", NS(tcp_timestamps), 1, { 1 }, 0, 2, NULL },
-	{ "net.ipv4.tcp_window_scaling", NS(tcp_window_scaling), 1, { 1 },
-	  0, 1, NULL },
+	INTVEC("net.ipv4.tcp_rmem", tcp_rmem, 3,
+	       1, INT_MAX, NULL, 4096, 131072, 6291456),
+	INTVEC("net.ipv4.tcp_wmem", tcp_wmem, 3,
+	       1, INT_MAX, NULL, 4096, 16384, 4194304),
+	INTVEC("net.ipv4.tcp_syn_retries", tcp_syn_retries, 1, 1, 127, NULL, 6),
+	INTVEC("net.ipv4.tcp_synack_retries", tcp_synack_retries, 1,
+	       0, 255, NULL, 5),
+	INTVEC("net.ipv4.tcp_retries1", tcp_retries1, 1, 0, 255, NULL, 3),
+	INTVEC("net.ipv4.tcp_retries2", tcp_retries2, 1, 0, 255, NULL, 15),
+	INTVEC("net.ipv4.tcp_orphan_retries", tcp_orphan_retries, 1,
+	       0, 255, NULL, 0),
+	INTVEC("net.ipv4.tcp_fin_timeout", tcp_fin_timeout, 1,
+	       1, INT_MAX / 1000, NULL, 60),
+	INTVEC("net.ipv4.tcp_keepalive_time", tcp_keepalive_time, 1,
+	       1, INT_MAX / 1000, NULL, 7200),
+	INTVEC("net.ipv4.tcp_keepalive_intvl", tcp_keepalive_intvl, 1,
+	       1, INT_MAX / 1000, NULL, 75),
+	INTVEC("net.ipv4.tcp_keepalive_probes", tcp_keepalive_probes, 1,
+	       1, 127, NULL, 9),
+	INTVEC("net.ipv4.tcp_sack", tcp_sack, 1, 0, 1, NULL, 1),
+	INTVEC("net.ipv4.tcp_timestamps", tcp_timestamps, 1, 0, 2, NULL, 1),
+	INTVEC("net.ipv4.tcp_window_scaling", tcp_window_scaling, 1,
+	       0, 1, NULL, 1),
 	/* Linux scales it with memory, never below 128. */
-	{ "net.ipv4.tcp_max_syn_backlog", NS(tcp_max_syn_backlog), 1, { 128 },
-	  0, INT_MAX, NULL },
-	{ "net.ipv4.tcp_abort_on_overflow", NS(tcp_abort_on_overflow), 1, { 0 },
-	  0, 1, NULL },
-	{ "net.ipv4.tcp_tw_reuse", NS(tcp_tw_reuse), 1, { 2 }, 0, 2, NULL },
-	{ "net.ipv4.tcp_rfc1337", NS(tcp_rfc1337), 1, { 0 }, 0, 1, NULL },
-	{ "net.ipv4.tcp_challenge_ack_limit", NS(tcp_challenge_ack_limit), 1,
-	  { INT_MAX }, 0, INT_MAX, NULL },
-	{ "net.ipv4.tcp_invalid_ratelimit", NS(tcp_invalid_ratelimit), 1,
-	  { 500 }, 0, INT_MAX, NULL },
-	{ "net.ipv4.tcp_reordering", NS(tcp_reordering), 1, { 3 }, 1, INT_MAX, NULL },
-	{ "net.ipv4.tcp_base_mss", NS(tcp_base_mss), 1, { 1024 }, 1, INT_MAX, NULL },
-	{ "net.ipv4.tcp_min_snd_mss", NS(tcp_min_snd_mss), 1, { 48 },
-	  48, 65535, NULL },
-	{ "net.ipv4.tcp_moderate_rcvbuf", NS(tcp_moderate_rcvbuf), 1, { 1 },
-	  0, 1, NULL },
-	{ "net.ipv4.tcp_slow_start_after_idle", NS(tcp_slow_start_after_idle),
-	  1, { 1 }, 0, 1, NULL },
-	{ "net.ipv4.tcp_no_metrics_save", NS(tcp_no_metrics_save), 1, { 0 },
-	  0, 1, NULL },
-	{ "net.ipv4.tcp_workaround_signed_windows",
-	  NS(tcp_workaround_signed_windows), 1, { 0 }, 0, 1, NULL },
+	INTVEC("net.ipv4.tcp_max_syn_backlog", tcp_max_syn_backlog, 1,
+	       0, INT_MAX, NULL, 128),
+	INTVEC("net.ipv4.tcp_abort_on_overflow", tcp_abort_on_overflow, 1,
+	       0, 1, NULL, 0),
+	INTVEC("net.ipv4.tcp_tw_reuse", tcp_tw_reuse, 1, 0, 2, NULL, 2),
+	INTVEC("net.ipv4.tcp_rfc1337", tcp_rfc1337, 1, 0, 1, NULL, 0),
+	INTVEC("net.ipv4.tcp_challenge_ack_limit", tcp_challenge_ack_limit, 1,
+	       0, INT_MAX, NULL, INT_MAX),
+	INTVEC("net.ipv4.tcp_invalid_ratelimit", tcp_invalid_ratelimit, 1,
+	       0, INT_MAX, NULL, 500),
+	INTVEC("net.ipv4.tcp_reordering", tcp_reordering, 1,
+	       1, INT_MAX, NULL, 3),
+	INTVEC("net.ipv4.tcp_base_mss", tcp_base_mss, 1,
+	       1, INT_MAX, NULL, 1024),
+	INTVEC("net.ipv4.tcp_min_snd_mss", tcp_min_snd_mss, 1,
+	       48, 65535, NULL, 48),
+	INTVEC("net.ipv4.tcp_moderate_rcvbuf", tcp_moderate_rcvbuf, 1,
+	       0, 1, NULL, 1),
+	INTVEC("net.ipv4.tcp_slow_start_after_idle",
+	       tcp_slow_start_after_idle, 1, 0, 1, NULL, 1),
+	INTVEC("net.ipv4.tcp_no_metrics_save", tcp_no_metrics_save, 1,
+	       0, 1, NULL, 0),
+	INTVEC("net.ipv4.tcp_workaround_signed_windows",
+	       tcp_workaround_signed_windows, 1, 0, 1, NULL, 0),
 	/* Linux's TCP_DELACK_MIN (HZ/25) as a tunable for experiments. */
-	{ "net.usnet.tcp_delack_min_ms", NS(tcp_delack_min_ms), 1, { 40 },
-	  1, 200, NULL },
-	{ "net.usnet.socket_max", NS(socket_max), 1, { 1048576 }, 1, INT_MAX, NULL },
+	INTVEC("net.usnet.tcp_delack_min_ms", tcp_delack_min_ms, 1,
+	       1, 200, NULL, 40),
+	INTVEC("net.usnet.socket_max", socket_max, 1,
+	       1, INT_MAX, NULL, 1048576),
+	/* The algorithm new sockets get; Linux's default is CUBIC. */
+	{ .name = "net.ipv4.tcp_congestion_control",
+	  .offset = NS(tcp_congestion_control), .type = SYSCTL_STRING,
+	  .maxlen = sizeof(((struct netns_sysctl *)0)->tcp_congestion_control),
+	  .def_str = "cubic", .check_str = tcp_ca_name_check },
+	{ .name = "net.ipv4.tcp_available_congestion_control",
+	  .type = SYSCTL_STRING, .readonly = true, .maxlen = SYSCTL_STR_MAX,
+	  .show = tcp_get_available_congestion_control },
 };
 
-static int *field(struct netns_sysctl *s, const struct sysctl_entry *e)
+_Static_assert(sizeof(((struct netns_sysctl *)0)->tcp_congestion_control) <=
+	       SYSCTL_STR_MAX, "string rows fit a sysctl_val");
+
+static void *field(struct netns_sysctl *s, const struct sysctl_entry *e)
 {
-	return (int *)((char *)s + e->offset);
+	return (char *)s + e->offset;
 }
 
-void sysctl_init_defaults(struct netns_sysctl *s)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
-		memcpy(field(s, &sysctl_table[i]), sysctl_table[i].def,
-		       sizeof(int) * (size_t)sysctl_table[i].count);
-}
+/* ---- SYSCTL_INTVEC ------------------------------------------------------ */
 
-static const struct sysctl_entry *sysctl_find(const char *name)
+static void intvec_init(const struct sysctl_entry *e, void *f)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
-		if (!strcmp(sysctl_table[i].name, name))
-			return &sysctl_table[i];
-	return NULL;
+	memcpy(f, e->def, sizeof(int) * (size_t)e->count);
 }
 
 /* Parses @count integers separated by blanks, with optional trailing blanks. */
-static int sysctl_parse(const struct sysctl_entry *e, const char *text, int *v)
+static int intvec_parse(const struct sysctl_entry *e, const char *text,
+			union sysctl_val *val)
 {
 	const char *p = text;
+	int *v = val->ints;
 	char *end;
 	long x;
 
@@ -179,19 +225,120 @@ static int sysctl_parse(const struct sysctl_entry *e, const char *text, int *v)
 	return e->check ? e->check(v) : 0;
 }
 
-static int sysctl_format(const struct sysctl_entry *e, const int *v,
-			 char *old, size_t *oldlen)
+static int intvec_format(const struct sysctl_entry *e, const void *f,
+			 char *text, size_t size)
 {
-	char text[64];
-	int n;
+	const int *v = f;
 
 	/* /proc/sys separates a range with a tab and ends with a newline. */
 	if (e->count == 3)
-		n = snprintf(text, sizeof(text), "%d\t%d\t%d\n", v[0], v[1], v[2]);
-	else if (e->count == 2)
-		n = snprintf(text, sizeof(text), "%d\t%d\n", v[0], v[1]);
-	else
-		n = snprintf(text, sizeof(text), "%d\n", v[0]);
+		return snprintf(text, size, "%d\t%d\t%d\n", v[0], v[1], v[2]);
+	if (e->count == 2)
+		return snprintf(text, size, "%d\t%d\n", v[0], v[1]);
+	return snprintf(text, size, "%d\n", v[0]);
+}
+
+static void intvec_store(const struct sysctl_entry *e, void *f,
+			 const union sysctl_val *v)
+{
+	memcpy(f, v->ints, sizeof(int) * (size_t)e->count);
+}
+
+/* ---- SYSCTL_STRING ------------------------------------------------------ */
+
+static void string_init(const struct sysctl_entry *e, void *f)
+{
+	if (e->show)
+		return;
+	memset(f, 0, e->maxlen);
+	strncpy(f, e->def_str, e->maxlen - 1);
+}
+
+/*
+ * As proc_dostring: the value ends at a newline or NUL, and what does not
+ * fit in maxlen - 1 bytes is cut off; then the row's validator.
+ */
+static int string_parse(const struct sysctl_entry *e, const char *text,
+			union sysctl_val *val)
+{
+	size_t n = strcspn(text, "\n");
+
+	if (e->readonly)
+		return -EACCES;
+	n = min_t(size_t, n, e->maxlen - 1);
+	memcpy(val->str, text, n);
+	val->str[n] = 0;
+	return e->check_str ? e->check_str(val->str) : 0;
+}
+
+static int string_format(const struct sysctl_entry *e, const void *f,
+			 char *text, size_t size)
+{
+	char buf[SYSCTL_STR_MAX];
+	int err;
+
+	if (e->show) {
+		err = e->show(buf, sizeof(buf));
+		if (err)
+			return err;
+		f = buf;
+	}
+	return snprintf(text, size, "%s\n", (const char *)f);
+}
+
+static void string_store(const struct sysctl_entry *e, void *f,
+			 const union sysctl_val *v)
+{
+	memset(f, 0, e->maxlen);
+	memcpy(f, v->str, strlen(v->str));
+}
+
+/* ---- the types ---------------------------------------------------------- */
+
+static const struct sysctl_type_ops {
+	void	(*init)(const struct sysctl_entry *e, void *f);
+	int	(*parse)(const struct sysctl_entry *e, const char *text,
+			 union sysctl_val *v);
+	/* snprintf's result, or -errno */
+	int	(*format)(const struct sysctl_entry *e, const void *f,
+			  char *text, size_t size);
+	void	(*store)(const struct sysctl_entry *e, void *f,
+			 const union sysctl_val *v);
+} sysctl_types[SYSCTL_NTYPES] = {
+	[SYSCTL_INTVEC] = { intvec_init, intvec_parse, intvec_format,
+			    intvec_store },
+	[SYSCTL_STRING] = { string_init, string_parse, string_format,
+			    string_store },
+};
+
+void sysctl_init_defaults(struct netns_sysctl *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++) {
+		const struct sysctl_entry *e = &sysctl_table[i];
+
+		sysctl_types[e->type].init(e, field(s, e));
+	}
+}
+
+static const struct sysctl_entry *sysctl_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
+		if (!strcmp(sysctl_table[i].name, name))
+			return &sysctl_table[i];
+	return NULL;
+}
+
+static int sysctl_format(const struct sysctl_entry *e, const void *f,
+			 char *old, size_t *oldlen)
+{
+	char text[SYSCTL_STR_MAX + 2];
+	int n;
+
+	n = sysctl_types[e->type].format(e, f, text, sizeof(text));
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(text))
+		return -EOVERFLOW;
 	if (old && *oldlen < (size_t)n + 1) {
 		*oldlen = (size_t)n + 1;
 		return -ENOMEM;
@@ -206,15 +353,18 @@ int net_sysctl(struct usn_net *net, const char *name, char *old,
 	       size_t *oldlen, const char *new)
 {
 	const struct sysctl_entry *e;
-	int v[3], err = 0;
+	const struct sysctl_type_ops *ops;
+	union sysctl_val v;
+	int err = 0;
 
 	if (!name)
 		return -EFAULT;
 	e = sysctl_find(name);
 	if (!e)
 		return -ENOENT;
+	ops = &sysctl_types[e->type];
 	if (new) {
-		err = sysctl_parse(e, new, v);
+		err = ops->parse(e, new, &v);
 		if (err)
 			return err;
 	}
@@ -223,7 +373,7 @@ int net_sysctl(struct usn_net *net, const char *name, char *old,
 		err = oldlen ? sysctl_format(e, field(&net->sysctl, e), old, oldlen)
 			     : -EFAULT;
 	if (!err && new)
-		memcpy(field(&net->sysctl, e), v, sizeof(int) * (size_t)e->count);
+		ops->store(e, field(&net->sysctl, e), &v);
 	net_unlock(net);
 	return err;
 }

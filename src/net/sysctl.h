@@ -73,6 +73,7 @@ struct netns_sysctl {
 	int tcp_no_metrics_save;
 	int tcp_workaround_signed_windows;
 	int tcp_delack_min_ms;		/* usnet: TCP_DELACK_MIN, a constant in Linux */
+	char tcp_congestion_control[16];	/* TCP_CA_NAME_MAX */
 	/* net.usnet: tunables Linux keeps elsewhere */
 	int socket_max;		/* sockets the namespace may hold (ENFILE) */
 };

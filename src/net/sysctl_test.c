@@ -75,3 +75,58 @@ TEST(reading_reports_the_length_needed)
 	EXPECT_OK(usn_sysctl(usn_net_default(), "net.core.somaxconn", NULL, &len, NULL));
 	EXPECT_EQ(len, 6);
 }
+
+/* String rows: net.ipv4.tcp_congestion_control and its list, as /proc/sys. */
+TEST(string_tunables)
+{
+	struct usn_net *net = usn_net_create("sysctl3", 0);
+	char small[4];
+	size_t len;
+
+	ASSERT_TRUE(net);
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_congestion_control"), "cubic\n");
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_available_congestion_control"),
+		     "reno cubic\n");
+	EXPECT_OK(usn_sysctl(net, "net.ipv4.tcp_congestion_control", NULL, NULL, "reno"));
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_congestion_control"), "reno\n");
+	/* The value ends at a newline, as echo writes it. */
+	EXPECT_OK(usn_sysctl(net, "net.ipv4.tcp_congestion_control", NULL, NULL,
+			     "cubic\nreno"));
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_congestion_control"), "cubic\n");
+	/* An unknown algorithm is ENOENT, as Linux; the old value stays. */
+	EXPECT_ERRNO(usn_sysctl(net, "net.ipv4.tcp_congestion_control", NULL, NULL,
+				"vegas"), ENOENT);
+	EXPECT_ERRNO(usn_sysctl(net, "net.ipv4.tcp_congestion_control", NULL, NULL,
+				""), ENOENT);
+	/* Cut at 15 bytes: what is left is no algorithm's name either. */
+	EXPECT_ERRNO(usn_sysctl(net, "net.ipv4.tcp_congestion_control", NULL, NULL,
+				"cubiccubiccubiccubic"), ENOENT);
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_congestion_control"), "cubic\n");
+	/* The list is read-only (mode 0444). */
+	EXPECT_ERRNO(usn_sysctl(net, "net.ipv4.tcp_available_congestion_control",
+				NULL, NULL, "reno"), EACCES);
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_available_congestion_control"),
+		     "reno cubic\n");
+	/* Reading reports the length needed, NUL included. */
+	len = sizeof(small);
+	EXPECT_ERRNO(usn_sysctl(net, "net.ipv4.tcp_congestion_control", small, &len,
+				NULL), ENOMEM);
+	EXPECT_EQ(len, 7);
+	len = 0;
+	EXPECT_OK(usn_sysctl(net, "net.ipv4.tcp_available_congestion_control",
+			     NULL, &len, NULL));
+	EXPECT_EQ(len, 12);
+	/* Read the old value and write a new one in one call. */
+	{
+		char old[16];
+
+		len = sizeof(old);
+		EXPECT_OK(usn_sysctl(net, "net.ipv4.tcp_congestion_control", old,
+				     &len, "reno"));
+		EXPECT_STREQ(old, "cubic\n");
+		EXPECT_STREQ(get(net, "net.ipv4.tcp_congestion_control"), "reno\n");
+	}
+	/* Integer rows are unchanged by the string ones. */
+	EXPECT_STREQ(get(net, "net.ipv4.tcp_rmem"), "4096\t131072\t6291456\n");
+	usn_net_destroy(net);
+}

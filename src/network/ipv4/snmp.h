@@ -45,6 +45,8 @@
 	X(EmbryonicRsts) X(PruneCalled) X(OfoPruned) X(OutOfWindowIcmps) \
 	X(TW) X(TWRecycled) X(TWKilled) X(PAWSEstab) X(DelayedACKs)	\
 	X(DelayedACKLost) X(ListenOverflows) X(ListenDrops)		\
+	X(TCPHystartTrainDetect) X(TCPHystartTrainCwnd)			\
+	X(TCPHystartDelayDetect) X(TCPHystartDelayCwnd)			\
 	X(TCPPureAcks) X(TCPHPAcks) X(TCPRenoRecovery) X(TCPFullUndo)	\
 	X(TCPPartialUndo) X(TCPLossUndo) X(TCPRenoFailures)		\
 	X(TCPLossFailures) X(TCPFastRetrans) X(TCPSlowStartRetrans)	\
@@ -57,7 +59,12 @@
 	X(TCPOrigDataSent) X(TCPKeepAlive) X(TCPACKSkippedSynRecv)	\
 	X(TCPACKSkippedPAWS) X(TCPACKSkippedSeq) X(TCPACKSkippedFinWait2) \
 	X(TCPACKSkippedTimeWait) X(TCPACKSkippedChallenge) X(TCPWinProbe) \
-	X(TCPDelivered) X(TCPRetransFail) X(TCPDSACKOldSent)
+	X(TCPDelivered) X(TCPRetransFail) X(TCPDSACKOldSent)		\
+	X(TCPSackRecovery) X(TCPSACKReorder) X(TCPLostRetransmit)	\
+	X(TCPLossProbes) X(TCPLossProbeRecovery) X(TCPDSACKRecv)	\
+	X(TCPDSACKOfoRecv) X(TCPDSACKOfoSent) X(TCPDSACKUndo)		\
+	X(TCPDSACKIgnoredOld) X(TCPDSACKIgnoredNoUndo) X(TCPSACKDiscard) \
+	X(TCPSpuriousRTOs)
 
 #define IP_MIB_ENUM(name)	IPSTATS_MIB_##name,
 #define ICMP_MIB_ENUM(name)	ICMP_MIB_##name,

@@ -900,23 +900,17 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname,
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (optname == TCP_CONGESTION) {
 		char name[TCP_CA_NAME_MAX];
-		const struct tcp_congestion_ops *ca;
 		size_t n = min_t(size_t, optlen, sizeof(name) - 1);
 
 		if (optlen < 1)
 			return -EINVAL;
 		if (!optval)
 			return -EFAULT;
+		/* A C string of at most 15 bytes (strncpy_from_user). */
+		n = strnlen(optval, n);
 		memcpy(name, optval, n);
 		name[n] = 0;
-		ca = tcp_ca_find(name);
-		if (!ca)
-			return -ENOENT;
-		tp->ca_ops = ca;
-		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN &&
-		    ca->init)
-			ca->init(sk);
-		return 0;
+		return tcp_set_congestion_control(sk, name);
 	}
 	if (optlen < sizeof(int))
 		return -EINVAL;
@@ -1120,7 +1114,7 @@ static int tcp_v4_init_sock(struct sock *sk)
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
 	tp->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 	tp->ack.rcv_mss = TCP_MIN_MSS;
-	tp->ca_ops = &tcp_reno;
+	tcp_assign_congestion_control(sk);
 	tp->inet.is_icsk = 1;
 	sk->sk_write_space = sk_stream_write_space;
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))

@@ -67,4 +67,8 @@ void tcp_shutdown(struct sock *sk, int how);
 unsigned int tcp_poll(struct file *file, struct socket *sock,
 		      struct poll_table_struct *wait);
 
+/* The congestion-control table, for the sysctls (tcp_cong.c). */
+int tcp_ca_name_check(const char *name);	/* 0 or -ENOENT */
+int tcp_get_available_congestion_control(char *buf, size_t maxlen);
+
 #endif

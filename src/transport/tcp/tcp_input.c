@@ -4,8 +4,11 @@
  * the SYN_SENT answer, validation of synchronized-state segments (PAWS,
  * RFC 5961 RST and SYN handling with challenge ACKs), ACK processing
  * (window updates, the retransmit queue, RTT samples with RFC 6298's
- * estimator, NewReno loss recovery with PRR as Linux runs it for
- * connections without SACK), the receive queue and the out-of-order
+ * estimator, loss recovery with PRR: RACK on the SACK scoreboard of
+ * tcp_sack.c and tcp_recovery.c, NewReno for connections without SACK;
+ * F-RTO after a timeout; undo by D-SACK and timestamps; the tail loss
+ * probe's ACK), the receive queue (D-SACKs for duplicates, SACK blocks
+ * for the out-of-order queue), the out-of-order
  * queue, FIN processing in every state, and the ACK policy (quick ACKs
  * at the start, delayed ACKs, an ACK for every second full segment).
  */
@@ -19,12 +22,17 @@
 #define FLAG_DATA_ACKED		0x04
 #define FLAG_RETRANS_DATA_ACKED	0x08
 #define FLAG_SYN_ACKED		0x10
+#define FLAG_DATA_SACKED	TCP_SACK_FLAG_DATA_SACKED	/* 0x20 */
+#define FLAG_LOST_RETRANS	0x80
+#define FLAG_ORIG_SACK_ACKED	TCP_SACK_FLAG_ORIG_SACK_ACKED	/* 0x200 */
 #define FLAG_SND_UNA_ADVANCED	0x400
+#define FLAG_DSACKING_ACK	TCP_SACK_FLAG_DSACKING_ACK	/* 0x800 */
 #define FLAG_UPDATE_TS_RECENT	0x4000
 #define FLAG_NO_CHALLENGE_ACK	0x8000
 #define FLAG_ACKED		(FLAG_DATA_ACKED | FLAG_SYN_ACKED)
 #define FLAG_NOT_DUP		(FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED)
-#define FLAG_FORWARD_PROGRESS	(FLAG_ACKED)
+#define FLAG_FORWARD_PROGRESS	(FLAG_ACKED | FLAG_DATA_SACKED)
+#define FLAG_CA_ALERT		(FLAG_DATA_SACKED | FLAG_DSACKING_ACK)
 
 #define TCP_PINGPONG_THRESH	1
 
@@ -46,7 +54,7 @@ int tcp_parse_options(struct usn_net *net, const uint8_t *th,
 	int r;
 
 	opt->saw_tstamp = 0;
-	opt->num_sacks = 0;
+	opt->rcv_sacks = 0;
 	tcp_opt_iter_init(&it, th, doff);
 	while ((r = tcp_opt_next(&it, &o)) > 0) {
 		switch (o.kind) {
@@ -88,9 +96,11 @@ int tcp_parse_options(struct usn_net *net, const uint8_t *th,
 		case TCPOPT_SACK:
 			if (o.len >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK &&
 			    !((o.len - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK) &&
-			    opt->sack_ok)
-				opt->num_sacks = (uint8_t)((o.len - TCPOLEN_SACK_BASE) /
+			    opt->sack_ok && estab) {
+				opt->rcv_sacks = (uint8_t)((o.len - TCPOLEN_SACK_BASE) /
 							   TCPOLEN_SACK_PERBLOCK);
+				opt->rcv_sack_off = (uint8_t)(o.data - 2 - th);
+			}
 			break;
 		default:
 			break;
@@ -359,6 +369,9 @@ static void tcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
 	if (cb->end_seq != cb->seq && before(cb->seq, tp->rcv_nxt)) {
 		NET_INC_STATS(sock_net(sk), DelayedACKLost);
 		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		/* RFC 2883: tell the sender what it sent twice. */
+		tcp_dsack_set(sk, cb->seq, after(cb->end_seq, tp->rcv_nxt) ?
+			      tp->rcv_nxt : cb->end_seq);
 	}
 	tcp_send_ack(sk);
 }
@@ -431,6 +444,7 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us)
 	}
 	if (seq_rtt_us < 0)
 		return;
+	tcp_update_rtt_min(tp, (uint32_t)seq_rtt_us);
 	tcp_rtt_estimator(sk, seq_rtt_us);
 	tcp_set_rto(sk);
 	tp->backoff = 0;
@@ -469,7 +483,7 @@ static bool tcp_any_retrans_done(const struct sock *sk)
 	return skb && (TCP_SKB_CB(skb)->sacked & TCPCB_EVER_RETRANS);
 }
 
-static void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
+void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
@@ -489,6 +503,7 @@ static void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 void tcp_enter_loss(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	bool new_recovery = tp->ca_state < TCP_CA_Recovery;
 	struct sk_buff *skb;
 
 	if (tp->ca_state <= TCP_CA_Disorder || !before(tp->snd_una, tp->high_seq) ||
@@ -496,18 +511,27 @@ void tcp_enter_loss(struct sock *sk)
 		tp->prior_ssthresh = tp->snd_ssthresh;
 		tp->prior_cwnd = tp->snd_cwnd;
 		tp->snd_ssthresh = tp->ca_ops->ssthresh(sk);
+		tp->undo_marker = tp->snd_una;
+		tp->undo_retrans = tp->retrans_out ? (int32_t)tp->retrans_out : -1;
 	}
-	tp->sacked_out = 0;
+	/* RFC 5682: F-RTO on a new episode or a repeated timeout. */
+	tp->frto = tcp_is_sack(tp) && (new_recovery || tp->retransmits);
+	if (tcp_is_reno(tp))
+		tp->sacked_out = 0;
 	for (skb = tcp_rtx_queue_head(sk); skb;
 	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
 		if (skb == tp->send_head)
 			break;
+		/* What the peer SACKed stays delivered (tcp_timeout_mark_lost). */
+		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
+			continue;
 		tcp_mark_skb_lost(sk, skb);
 	}
 	tp->snd_cwnd = tcp_packets_in_flight(tp) + 1;
 	tp->snd_cwnd_cnt = 0;
 	tcp_set_ca_state(sk, TCP_CA_Loss);
 	tp->high_seq = tp->snd_nxt;
+	tp->tlp_high_seq = 0;
 	tp->retransmit_hint = NULL;
 }
 
@@ -550,6 +574,7 @@ static void tcp_init_cwnd_reduction(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	tp->high_seq = tp->snd_nxt;
+	tp->tlp_high_seq = 0;
 	tp->snd_cwnd_cnt = 0;
 	tp->prior_cwnd = tp->snd_cwnd;
 	tp->prr_delivered = 0;
@@ -594,14 +619,20 @@ static void tcp_end_cwnd_reduction(struct sock *sk)
 		tp->snd_cwnd = tp->snd_ssthresh;
 }
 
-static void tcp_enter_recovery(struct sock *sk)
+void tcp_enter_recovery(struct sock *sk, bool ece_ack)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	NET_INC_STATS(sock_net(sk), TCPRenoRecovery);
+	(void)ece_ack;
+	if (tcp_is_reno(tp))
+		NET_INC_STATS(sock_net(sk), TCPRenoRecovery);
+	else
+		NET_INC_STATS(sock_net(sk), TCPSackRecovery);
+	if (tp->rack.reo_wnd_persist)
+		tp->rack.reo_wnd_persist--;
 	tp->prior_ssthresh = 0;
 	tp->undo_marker = tp->snd_una;
-	tp->undo_retrans = 0;
+	tp->undo_retrans = tp->retrans_out ? (int32_t)tp->retrans_out : -1;
 	if (tp->ca_state < TCP_CA_CWR) {
 		tp->prior_ssthresh = tp->snd_ssthresh;
 		tcp_init_cwnd_reduction(sk);
@@ -632,12 +663,59 @@ static void tcp_try_to_open(struct sock *sk)
 		tcp_try_keep_open(sk);
 }
 
-/* True while Reno must hold the state until data above high_seq is acknowledged. */
+/* ---- undo (Eifel, RFC 3522 / 4015; D-SACK, RFC 3708) ------------------------------- */
+
+/* The peer echoes a timestamp older than our first retransmission: the original arrived. */
+static bool tcp_packet_delayed(const struct tcp_sock *tp)
+{
+	return tp->retrans_stamp && tp->rx_opt.saw_tstamp &&
+	       tp->rx_opt.rcv_tsecr &&
+	       before(tp->rx_opt.rcv_tsecr, tp->retrans_stamp);
+}
+
+/* Every retransmission D-SACKed, or the timestamps say none was needed. */
+static bool tcp_may_undo(const struct tcp_sock *tp)
+{
+	return tp->undo_marker && (!tp->undo_retrans || tcp_packet_delayed(tp));
+}
+
+/* Back to the window before the reduction (tcp_undo_cwnd_reduction). */
+static void tcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (unmark_loss) {
+		struct sk_buff *skb;
+
+		for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
+		     skb = skb_next_in(&sk->sk_write_queue, skb))
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_LOST;
+		tp->lost_out = 0;
+		tp->retransmit_hint = NULL;
+	}
+	if (tp->prior_ssthresh) {
+		tp->snd_cwnd = tp->ca_ops->undo_cwnd(sk);
+		if (tp->prior_ssthresh > tp->snd_ssthresh)
+			tp->snd_ssthresh = tp->prior_ssthresh;
+	}
+	tp->undo_marker = 0;
+	tp->rack.advanced = 1;	/* re-check what RACK thinks with the marks gone */
+}
+
+/* Leaving recovery or loss once high_seq is acknowledged (tcp_try_undo_recovery). */
 static bool tcp_try_undo_recovery(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	if (tp->snd_una == tp->high_seq) {
+	if (tcp_may_undo(tp)) {
+		tcp_undo_cwnd_reduction(sk, false);
+		if (tp->ca_state == TCP_CA_Loss)
+			NET_INC_STATS(sock_net(sk), TCPLossUndo);
+		else
+			NET_INC_STATS(sock_net(sk), TCPFullUndo);
+	}
+	/* Reno holds the state until data above high_seq is acknowledged. */
+	if (tcp_is_reno(tp) && tp->snd_una == tp->high_seq) {
 		if (!tcp_any_retrans_done(sk))
 			tp->retrans_stamp = 0;
 		return true;
@@ -646,6 +724,59 @@ static bool tcp_try_undo_recovery(struct sock *sk)
 	tp->undo_marker = 0;
 	return false;
 }
+
+/* Every retransmission of this recovery was D-SACKed (tcp_try_undo_dsack). */
+static bool tcp_try_undo_dsack(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->undo_marker && !tp->undo_retrans) {
+		tcp_undo_cwnd_reduction(sk, false);
+		NET_INC_STATS(sock_net(sk), TCPDSACKUndo);
+		return true;
+	}
+	return false;
+}
+
+/* After an RTO: undo when F-RTO or the timestamps prove it spurious (tcp_try_undo_loss). */
+static bool tcp_try_undo_loss(struct sock *sk, bool frto_undo)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!frto_undo && !tcp_may_undo(tp))
+		return false;
+	tcp_undo_cwnd_reduction(sk, true);
+	NET_INC_STATS(sock_net(sk), TCPLossUndo);
+	tp->retransmits = 0;
+	if (frto_undo)
+		NET_INC_STATS(sock_net(sk), TCPSpuriousRTOs);
+	if (frto_undo || tcp_is_sack(tp)) {
+		tcp_set_ca_state(sk, TCP_CA_Open);
+		tp->frto = 0;
+	}
+	return true;
+}
+
+/* A partial ACK whose timestamps show the retransmission was not needed (tcp_try_undo_partial). */
+static bool tcp_try_undo_partial(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->undo_marker && tcp_packet_delayed(tp)) {
+		/* Whatever was retransmitted keeps us in recovery until it is acked. */
+		if (tp->retrans_out)
+			return true;
+		if (!tcp_any_retrans_done(sk))
+			tp->retrans_stamp = 0;
+		tcp_undo_cwnd_reduction(sk, true);
+		NET_INC_STATS(sock_net(sk), TCPPartialUndo);
+		tcp_try_keep_open(sk);
+		return true;
+	}
+	return false;
+}
+
+/* ---- loss marking ------------------------------------------------------------------ */
 
 /* NewReno (RFC 6582): the head is lost after dupthresh duplicates, or a partial ACK. */
 static void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
@@ -665,35 +796,90 @@ static void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
 	}
 }
 
+/* RACK for SACK connections, the NewReno rule without (tcp_identify_packet_loss). */
+static void tcp_identify_packet_loss(struct sock *sk, int *flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tcp_is_reno(tp)) {
+		tcp_newreno_mark_lost(sk, *flag & FLAG_SND_UNA_ADVANCED);
+		return;
+	}
+	if (tcp_rack_mark_lost(sk))
+		*flag |= FLAG_LOST_RETRANS;
+}
+
+/*
+ * The RTO state (tcp_process_loss), with F-RTO (RFC 5682, SACK variant):
+ * the first ACK after the RTO that advances snd_una lets new data out
+ * instead of retransmissions; if the next ACK acknowledges data never
+ * retransmitted without a SACK hole, the timeout was spurious and undone.
+ */
 static void tcp_process_loss(struct sock *sk, int flag, int num_dupack,
 			     bool *rexmit)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	bool recovered = !before(tp->snd_una, tp->high_seq);
 
-	if (!before(tp->snd_una, tp->high_seq)) {
+	if ((flag & FLAG_SND_UNA_ADVANCED || tp->frto) &&
+	    tcp_try_undo_loss(sk, false))
+		return;
+	if (tp->frto) {
+		if (after(tp->snd_nxt, tp->high_seq)) {
+			/* Step 3: new data went out after the RTO. */
+			if ((flag & FLAG_DATA_SACKED) || num_dupack)
+				tp->frto = 0;	/* a hole: the loss was real */
+			else if ((flag & FLAG_ORIG_SACK_ACKED) &&
+				 tcp_try_undo_loss(sk, true))
+				return;
+		} else if ((flag & FLAG_SND_UNA_ADVANCED) && !recovered) {
+			/* Step 2: send new data, not retransmissions. */
+			tp->high_seq = tp->snd_nxt;
+			if (tp->snd_cwnd < 2)
+				tp->snd_cwnd = 2;
+			__tcp_push_pending_frames(sk, tcp_current_mss(sk),
+						  TCP_NAGLE_OFF);
+			if (after(tp->snd_nxt, tp->high_seq))
+				return;
+			tp->frto = 0;	/* nothing new to send: F-RTO ends */
+		}
+	}
+	if (recovered) {
 		tcp_try_undo_recovery(sk);
 		return;
 	}
-	if (after(tp->snd_nxt, tp->high_seq) && num_dupack)
-		tcp_add_reno_sack(tp, num_dupack);
-	else if (flag & FLAG_SND_UNA_ADVANCED)
-		tp->sacked_out = 0;
+	if (tcp_is_reno(tp)) {
+		if (after(tp->snd_nxt, tp->high_seq) && num_dupack)
+			tcp_add_reno_sack(tp, num_dupack);
+		else if (flag & FLAG_SND_UNA_ADVANCED)
+			tp->sacked_out = 0;
+	} else {
+		tcp_identify_packet_loss(sk, &flag);
+	}
 	*rexmit = true;
 }
 
 static bool tcp_time_to_recover(const struct tcp_sock *tp)
 {
-	return tp->lost_out || tp->sacked_out + 1 > tp->reordering;
+	if (tp->lost_out)
+		return true;
+	/* Without SACK the duplicate ACKs count (RFC 5681 3.2). */
+	return tcp_is_reno(tp) && tp->sacked_out + 1 > tp->reordering;
 }
 
-/* The state machine of loss recovery (tcp_fastretrans_alert), Reno flavour. */
+/* The state machine of loss recovery (tcp_fastretrans_alert). */
 static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 				  int num_dupack, int flag, bool *rexmit)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	(void)prior_snd_una;
 	if (!tp->packets_out && tp->sacked_out)
 		tp->sacked_out = 0;
+	/* D-SACKs proved every retransmission of this episode spurious. */
+	if ((flag & FLAG_DSACKING_ACK) && tp->ca_state == TCP_CA_Recovery &&
+	    tcp_try_undo_dsack(sk))
+		tcp_try_keep_open(sk);
 	if (tp->ca_state != TCP_CA_Open && !before(tp->snd_una, tp->high_seq)) {
 		switch (tp->ca_state) {
 		case TCP_CA_CWR:
@@ -703,7 +889,8 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 			}
 			break;
 		case TCP_CA_Recovery:
-			tp->sacked_out = 0;
+			if (tcp_is_reno(tp))
+				tp->sacked_out = 0;
 			if (tcp_try_undo_recovery(sk))
 				return;
 			tcp_end_cwnd_reduction(sk);
@@ -713,9 +900,13 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 
 	switch (tp->ca_state) {
 	case TCP_CA_Recovery:
-		if (!(flag & FLAG_SND_UNA_ADVANCED))
-			tcp_add_reno_sack(tp, num_dupack);
-		tcp_newreno_mark_lost(sk, flag & FLAG_SND_UNA_ADVANCED);
+		if (!(flag & FLAG_SND_UNA_ADVANCED)) {
+			if (tcp_is_reno(tp))
+				tcp_add_reno_sack(tp, num_dupack);
+		} else if (tcp_try_undo_partial(sk)) {
+			return;
+		}
+		tcp_identify_packet_loss(sk, &flag);
 		break;
 	case TCP_CA_Loss:
 		tcp_process_loss(sk, flag, num_dupack, rexmit);
@@ -723,17 +914,51 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 			return;
 		/* fallthrough */
 	default:
-		if (flag & FLAG_SND_UNA_ADVANCED)
-			tp->sacked_out = 0;
-		tcp_add_reno_sack(tp, num_dupack);
-		tcp_newreno_mark_lost(sk, flag & FLAG_SND_UNA_ADVANCED);
+		if (tcp_is_reno(tp)) {
+			if (flag & FLAG_SND_UNA_ADVANCED)
+				tp->sacked_out = 0;
+			tcp_add_reno_sack(tp, num_dupack);
+		}
+		if (tp->ca_state == TCP_CA_Disorder)
+			tcp_try_undo_dsack(sk);
+		tcp_identify_packet_loss(sk, &flag);
 		if (!tcp_time_to_recover(tp)) {
 			tcp_try_to_open(sk);
 			return;
 		}
-		tcp_enter_recovery(sk);
+		tcp_enter_recovery(sk, false);
 	}
 	*rexmit = true;
+}
+/*
+ * RFC 8985 7.4: the ACK of a tail loss probe. A D-SACK for it or a
+ * duplicate ACK says the original arrived; an ACK above it without one
+ * says the probe repaired a loss: reduce the window as for recovery
+ * (tcp_process_tlp_ack).
+ */
+static void tcp_process_tlp_ack(struct sock *sk, uint32_t ack, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (before(ack, tp->tlp_high_seq))
+		return;
+	if (!tp->tlp_retrans) {
+		tp->tlp_high_seq = 0;
+	} else if (flag & FLAG_DSACKING_ACK) {
+		tp->tlp_high_seq = 0;
+	} else if (after(ack, tp->tlp_high_seq)) {
+		tp->tlp_high_seq = 0;
+		if (tp->ca_state < TCP_CA_CWR) {
+			tcp_init_cwnd_reduction(sk);
+			tcp_set_ca_state(sk, TCP_CA_CWR);
+			tcp_end_cwnd_reduction(sk);
+			tcp_try_keep_open(sk);
+		}
+		NET_INC_STATS(sock_net(sk), TCPLossProbeRecovery);
+	} else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP |
+			     FLAG_DATA_SACKED))) {
+		tp->tlp_high_seq = 0;
+	}
 }
 
 /* ---- ACK processing ------------------------------------------------------------------ */
@@ -772,10 +997,10 @@ static int tcp_ack_update_window(struct sock *sk, const struct sk_buff *skb,
 
 /* Frees what the ACK covers; takes an RTT sample (tcp_clean_rtx_queue). */
 static int tcp_clean_rtx_queue(struct sock *sk, uint32_t prior_snd_una,
-			       long *seq_rtt_us)
+			       long *seq_rtt_us, uint32_t prior_sacked)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t first_ackt = 0;
+	uint32_t first_ackt = 0, last_ackt = 0, reord = tp->snd_nxt;
 	bool have_ackt = false;
 	uint32_t pkts_acked = 0;
 	struct sk_buff *skb;
@@ -795,6 +1020,18 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t prior_snd_una,
 				first_ackt = cb->tx_us;
 				have_ackt = true;
 			}
+			last_ackt = cb->tx_us;
+			flag |= FLAG_ORIG_SACK_ACKED;
+			/* Cumulatively acked below a SACKed one, never resent: reordering. */
+			if (!(sacked & TCPCB_SACKED_ACKED) && prior_sacked &&
+			    before(cb->seq, reord))
+				reord = cb->seq;
+		}
+		if (sacked & TCPCB_SACKED_ACKED) {
+			tp->sacked_out--;
+		} else if (tcp_is_sack(tp)) {
+			tp->delivered++;
+			tcp_rack_advance(tp, cb);
 		}
 		if (sacked & TCPCB_LOST)
 			tp->lost_out--;
@@ -814,10 +1051,17 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t prior_snd_una,
 	if (flag & FLAG_ACKED) {
 		tcp_ack_update_rtt(sk, flag, *seq_rtt_us);
 		tcp_rearm_rto(sk);
-		tcp_remove_reno_sacks(tp, pkts_acked);
+		if (tcp_is_reno(tp))
+			tcp_remove_reno_sacks(tp, pkts_acked);
+		else if (reord != tp->snd_nxt && prior_sacked)
+			tcp_check_sack_reordering(sk, reord, false);
 	} else if (pkts_acked) {
 		tcp_rearm_rto(sk);
 	}
+	/* The congestion control's RTT: the newest segment acked (ca_rtt_us). */
+	tcp_ca_pkts_acked(sk, pkts_acked,
+			  have_ackt && !(flag & FLAG_RETRANS_DATA_ACKED) ?
+			  (long)(uint32_t)((uint32_t)tp->tcp_mstamp - last_ackt) : -1);
 	return flag;
 }
 
@@ -874,6 +1118,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = cb->ack_seq, prior_packets = tp->packets_out;
 	uint32_t prior_delivered = tp->delivered;
+	uint32_t prior_sacked = tp->sacked_out;
+	struct tcp_sacktag_state sack_state;
 	long seq_rtt_us = -1;
 	bool rexmit = false;
 	int num_dupack = 0;
@@ -902,12 +1148,27 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 	sk->sk_err_soft = 0;
 	tp->probes_out = 0;
 	tp->rcv_tstamp = tcp_jiffies32(sock_net(sk));
+	/* The reordering timer and the probe are rearmed from what this ACK says. */
+	if (tp->pending == ICSK_TIME_REO_TIMEOUT ||
+	    tp->pending == ICSK_TIME_LOSS_PROBE)
+		tcp_rearm_rto(sk);
+	memset(&sack_state, 0, sizeof(sack_state));
+	if (tp->rx_opt.rcv_sacks && tcp_is_sack(tp))
+		flag |= tcp_sacktag_write_queue(sk, skb->data, ack, prior_snd_una,
+						&sack_state);
 	if (!prior_packets)
 		goto no_queue;
 
-	flag |= tcp_clean_rtx_queue(sk, prior_snd_una, &seq_rtt_us);
-	if (!(flag & FLAG_NOT_DUP) || tp->ca_state != TCP_CA_Open) {
-		if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)))
+	flag |= tcp_clean_rtx_queue(sk, prior_snd_una, &seq_rtt_us,
+				    prior_sacked);
+	if (tcp_is_sack(tp))
+		tcp_rack_update_reo_wnd(sk, prior_delivered);
+	if (tp->tlp_high_seq)
+		tcp_process_tlp_ack(sk, ack, flag);
+	if (!(flag & FLAG_NOT_DUP) || (flag & FLAG_CA_ALERT) ||
+	    tp->ca_state != TCP_CA_Open) {
+		if ((flag & FLAG_DATA_SACKED) ||
+		    !(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)))
 			num_dupack = 1;
 		tcp_fastretrans_alert(sk, prior_snd_una, num_dupack, flag,
 				      &rexmit);
@@ -919,6 +1180,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 		tcp_xmit_retransmit_queue(sk);
 	if (flag & FLAG_ACKED)
 		tcp_new_space(sk);
+	if ((flag & FLAG_SND_UNA_ADVANCED) && tp->pending == ICSK_TIME_RETRANS)
+		tcp_schedule_loss_probe(sk, true);
 	return 1;
 
 no_queue:
@@ -983,6 +1246,7 @@ static void tcp_fin(struct sock *sk)
 	/* Out-of-order data after a FIN is dropped. */
 	skb_queue_purge(&tp->out_of_order_queue);
 	tp->ofo_bytes = 0;
+	tp->rx_opt.num_sacks = 0;
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 }
@@ -1016,6 +1280,7 @@ static bool tcp_prune_ofo_queue(struct sock *sk)
 	NET_INC_STATS(sock_net(sk), OfoPruned);
 	skb_queue_purge(&tp->out_of_order_queue);
 	tp->ofo_bytes = 0;
+	tp->rx_opt.num_sacks = 0;
 	return true;
 }
 
@@ -1113,11 +1378,13 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 
 		if (!after(cb->end_seq, pcb->end_seq)) {
 			/* All of it is queued already. */
+			tcp_dsack_set(sk, cb->seq, cb->end_seq);
 			NET_INC_STATS(sock_net(sk), TCPOFOMerge);
 			kfree_skb_reason(skb, SKB_DROP_REASON_TCP_INVALID_SEQUENCE);
 			return;
 		}
 		if (before(cb->seq, pcb->end_seq)) {
+			tcp_dsack_set(sk, cb->seq, pcb->end_seq);
 			skb_pull(skb, pcb->end_seq - cb->seq);
 			cb->seq = pcb->end_seq;
 		}
@@ -1129,6 +1396,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 			break;
 		if (before(cb->end_seq, TCP_SKB_CB(next)->end_seq)) {
 			/* Partial overlap: keep the queued one, cut ours. */
+			tcp_dsack_extend(sk, TCP_SKB_CB(next)->seq, cb->end_seq);
 			if (!(cb->tcp_flags & TCPHDR_FIN)) {
 				skb_trim(skb, skb->len - (cb->end_seq -
 						TCP_SKB_CB(next)->seq));
@@ -1138,12 +1406,14 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		}
 		__skb_unlink(next, q);
 		tp->ofo_bytes -= next->truesize;
+		tcp_dsack_extend(sk, TCP_SKB_CB(next)->seq, TCP_SKB_CB(next)->end_seq);
 		NET_INC_STATS(sock_net(sk), TCPOFOMerge);
 		kfree_skb_reason(next, SKB_DROP_REASON_TCP_INVALID_SEQUENCE);
 	}
 	skb->dev = NULL;
 	skb_set_owner_r(skb, sk);
 	tp->ofo_bytes += skb->truesize;
+	tcp_sack_new_ofo_skb(sk, cb->seq, cb->end_seq);
 	if (prev)
 		__skb_insert(skb, prev, prev->next, q);
 	else
@@ -1202,14 +1472,17 @@ queue_and_out:
 			if (skb_queue_empty(&tp->out_of_order_queue))
 				tp->ack.pending |= ICSK_ACK_NOW;
 		}
+		if (tp->rx_opt.num_sacks)
+			tcp_sack_remove(tp);
 		if (!sock_flag(sk, SOCK_DEAD))
 			tcp_data_ready(sk);
 		return;
 	}
 
 	if (!after(cb->end_seq, tp->rcv_nxt)) {
-		/* A retransmission of what we have: acknowledge at once. */
+		/* A retransmission of what we have: acknowledge at once, D-SACK it. */
 		NET_INC_STATS(sock_net(sk), DelayedACKLost);
+		tcp_dsack_set(sk, cb->seq, cb->end_seq);
 out_of_window:
 		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		inet_csk_schedule_ack(tp);
@@ -1226,6 +1499,7 @@ drop:
 			NET_INC_STATS(sock_net(sk), TCPZeroWindowDrop);
 			goto out_of_window;
 		}
+		tcp_dsack_set(sk, cb->seq, tp->rcv_nxt);
 		skb_pull(skb, tp->rcv_nxt - cb->seq);
 		cb->seq = tp->rcv_nxt;
 		goto queue_and_out;
@@ -1245,6 +1519,7 @@ void tcp_init_transfer(struct sock *sk)
 	else
 		tp->snd_cwnd = TCP_INIT_CWND;
 	tcp_init_congestion_control(sk);
+	tcp_sack_reset(tp);
 	tcp_sndbuf_expand(sk);
 	maxwin = tcp_full_space(sk);
 	if (tp->window_clamp >= (uint32_t)maxwin)

@@ -28,8 +28,10 @@ struct tcp_out_options {
 	uint16_t	options;
 	uint16_t	mss;
 	uint8_t		ws;
+	uint8_t		num_sack_blocks;	/* D-SACK first, then the others */
 	uint32_t	tsval;
 	uint32_t	tsecr;
+	struct tcp_sack_block sacks[TCP_NUM_SACKS];
 };
 
 void tcp_mstamp_refresh(struct tcp_sock *tp)
@@ -83,6 +85,19 @@ static unsigned int tcp_options_write(uint8_t *p, const struct tcp_out_options *
 		p[3] = o->ws;
 		p += 4;
 	}
+	if (o->num_sack_blocks) {
+		p[0] = TCPOPT_NOP;
+		p[1] = TCPOPT_NOP;
+		p[2] = TCPOPT_SACK;
+		p[3] = (uint8_t)(TCPOLEN_SACK_BASE +
+				 o->num_sack_blocks * TCPOLEN_SACK_PERBLOCK);
+		p += 4;
+		for (unsigned int i = 0; i < o->num_sack_blocks; i++) {
+			store_be32(p, o->sacks[i].start_seq);
+			store_be32(p + 4, o->sacks[i].end_seq);
+			p += 8;
+		}
+	}
 	return (unsigned int)(p - start);
 }
 
@@ -98,6 +113,8 @@ static unsigned int tcp_options_size(const struct tcp_out_options *o)
 		size += 4;
 	if (o->options & OPTION_WSCALE)
 		size += 4;
+	if (o->num_sack_blocks)
+		size += 4 + o->num_sack_blocks * TCPOLEN_SACK_PERBLOCK;
 	return size;
 }
 
@@ -143,9 +160,19 @@ unsigned int tcp_sync_mss(struct sock *sk, unsigned int pmtu)
 	return (unsigned int)mss_now;
 }
 
+static unsigned int tcp_established_opts_len(const struct tcp_sock *tp);
+
+/* The MSS with the options this segment will carry: SACK blocks take room. */
 unsigned int tcp_current_mss(struct sock *sk)
 {
-	return tcp_sk(sk)->mss_cache;
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned int mss = tp->mss_cache, hdr, ts;
+
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_LISTEN)
+		return mss;
+	ts = tp->rx_opt.tstamp_ok ? 12 : 0;
+	hdr = tcp_established_opts_len(tp);
+	return hdr > ts && mss > hdr - ts + TCP_MIN_MSS / 2 ? mss - (hdr - ts) : mss;
 }
 
 void tcp_select_initial_window(const struct sock *sk, int space_in,
@@ -283,12 +310,34 @@ static void tcp_syn_options(struct sock *sk, struct tcp_out_options *o)
 static void tcp_established_options(struct tcp_sock *tp,
 				    struct tcp_out_options *o)
 {
+	unsigned int n, k = 0;
+
 	o->options = 0;
 	if (tp->rx_opt.tstamp_ok) {
 		o->options = OPTION_TS;
 		o->tsval = tcp_time_stamp_ts(tp) + tp->tsoffset;
 		o->tsecr = tp->rx_opt.ts_recent;
 	}
+	/* SACK blocks (RFC 2018), a D-SACK first (RFC 2883): as many as fit. */
+	if (!tcp_is_sack(tp))
+		return;
+	n = tcp_sack_blocks_to_send(tp, tp->rx_opt.tstamp_ok ? 12 : 0);
+	if (n && tp->rx_opt.dsack)
+		o->sacks[k++] = tp->duplicate_sack[0];
+	for (unsigned int i = 0; k < n && i < tp->rx_opt.num_sacks; i++)
+		o->sacks[k++] = tp->selective_acks[i];
+	o->num_sack_blocks = (uint8_t)k;
+}
+
+/* Option bytes a data segment carries now (tcp_established_options' size). */
+static unsigned int tcp_established_opts_len(const struct tcp_sock *tp)
+{
+	unsigned int len = tp->rx_opt.tstamp_ok ? 12 : 0, n;
+
+	if (!tcp_is_sack(tp))
+		return len;
+	n = tcp_sack_blocks_to_send(tp, len);
+	return n ? len + 4 + n * TCPOLEN_SACK_PERBLOCK : len;
 }
 
 /* Leaving quick-ACK mode once it has acknowledged its share (tcp_dec_quickack_mode). */
@@ -315,6 +364,8 @@ static void tcp_event_data_sent(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t now = tcp_jiffies32(sock_net(sk));
 
+	if (!tcp_packets_in_flight(tp))
+		tcp_ca_event(sk, CA_EVENT_TX_START);
 	tp->lsndtime = now;
 	/* A reply within ato of the last data received: interactive. */
 	if (now - tp->ack.lrcvtime < tp->ack.ato && tp->ack.pingpong < 255)
@@ -338,6 +389,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 		tcp_mstamp_refresh(tp);
 	tcb->tx_us = (uint32_t)tp->tcp_mstamp;
 	tcb->tx_ts = tcp_time_stamp_ts(tp);
+	tcb->tx_order = ++tp->tx_order;
 	if (clone_it) {
 		struct sk_buff *oskb = skb;
 
@@ -377,6 +429,9 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	tcp_set_check(th, 0);
 	tcp_set_urg_ptr(th, 0);
 	tcp_options_write(th + TCP_HLEN, &opts);
+	/* A D-SACK is reported once. */
+	if (opts.num_sack_blocks && tp->rx_opt.dsack)
+		tp->rx_opt.dsack = 0;
 	tcp_set_check(th, csum_tcpudp_magic(p.saddr, p.daddr, skb->len,
 					    IPPROTO_TCP,
 					    csum_partial(th, skb->len, 0)));
@@ -439,6 +494,8 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len)
 			tp->lost_out++;
 		if (cb->sacked & TCPCB_SACKED_RETRANS)
 			tp->retrans_out++;
+		if (cb->sacked & TCPCB_SACKED_ACKED)
+			tp->sacked_out++;
 	}
 	return 0;
 }
@@ -564,6 +621,7 @@ bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle)
 	}
 	if (sent_pkts) {
 		tcp_cwnd_validate(tp, is_cwnd_limited);
+		tcp_schedule_loss_probe(sk, false);
 		return false;
 	}
 	return !tp->packets_out && tp->send_head;
@@ -924,8 +982,8 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	cb->sacked |= TCPCB_EVER_RETRANS;
 	if (!tp->retrans_stamp)
 		tp->retrans_stamp = cb->tx_ts;
-	if (!tp->undo_marker)
-		tp->undo_marker = tp->snd_una;
+	if (tp->undo_retrans < 0)
+		tp->undo_retrans = 0;
 	tp->undo_retrans++;
 	return 0;
 }

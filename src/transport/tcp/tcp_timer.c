@@ -229,10 +229,20 @@ static void tcp_write_timer(struct timer_list *t)
 	sock_hold(sk);
 	tcp_mstamp_refresh(tp);
 	tp->pending = 0;
-	if (event == ICSK_TIME_PROBE0)
+	switch (event) {
+	case ICSK_TIME_PROBE0:
 		tcp_probe_timer(sk);
-	else
+		break;
+	case ICSK_TIME_LOSS_PROBE:
+		tcp_send_loss_probe(sk);
+		break;
+	case ICSK_TIME_REO_TIMEOUT:
+		tcp_rack_reo_timeout(sk);
+		break;
+	default:
 		tcp_retransmit_timer(sk);
+		break;
+	}
 	sock_put(sk);
 }
 

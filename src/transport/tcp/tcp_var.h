@@ -85,6 +85,8 @@ enum tcp_ca_state {
 /* icsk_pending: what the retransmit timer is armed for */
 #define ICSK_TIME_RETRANS	1
 #define ICSK_TIME_PROBE0	3
+#define ICSK_TIME_LOSS_PROBE	5	/* RFC 8985 tail loss probe */
+#define ICSK_TIME_REO_TIMEOUT	6	/* RACK reordering timer */
 
 /* icsk_ack.pending */
 #define ICSK_ACK_SCHED		1
@@ -94,8 +96,10 @@ enum tcp_ca_state {
 #define ICSK_ACK_NOW		16
 
 /* tcp_skb_cb.sacked */
+#define TCPCB_SACKED_ACKED	0x01	/* covered by a SACK block */
 #define TCPCB_SACKED_RETRANS	0x02	/* retransmitted and not yet acked */
 #define TCPCB_LOST		0x04
+#define TCPCB_TAGBITS		0x07
 #define TCPCB_EVER_RETRANS	0x80
 
 /* ---- the control block in skb->cb ---------------------------------------- */
@@ -106,6 +110,7 @@ struct tcp_skb_cb {
 	uint32_t	ack_seq;	/* received: the acknowledgment field */
 	uint32_t	tx_us;		/* sent: last transmission, tcp clock us mod 2^32 */
 	uint32_t	tx_ts;		/* sent: its TSval clock (ms, no offset) */
+	uint32_t	tx_order;	/* sent: transmission count, for RACK's order */
 	uint8_t		tcp_flags;	/* TCPHDR_* */
 	uint8_t		sacked;		/* TCPCB_* */
 	uint16_t	window;		/* received: the raw window field */
@@ -133,8 +138,19 @@ struct tcp_options_received {
 			rcv_wscale : 4;
 	uint16_t	mss_clamp;	/* peer's MSS option, clamped by user_mss */
 	uint16_t	user_mss;	/* TCP_MAXSEG */
-	uint8_t		num_sacks;
+	uint8_t		num_sacks;	/* SACK blocks we send (selective_acks) */
+	uint8_t		dsack;		/* a D-SACK block goes out with the next ACK */
+	uint8_t		rcv_sacks;	/* of this segment: its SACK blocks */
+	uint8_t		rcv_sack_off;	/* and where their option starts */
 };
+
+/* A SACK block (RFC 2018), host order. */
+struct tcp_sack_block {
+	uint32_t	start_seq;
+	uint32_t	end_seq;
+};
+
+#define TCP_NUM_SACKS	4
 
 /* ---- the hash table nodes -------------------------------------------------- */
 
@@ -199,7 +215,7 @@ struct tcp_sock {
 	struct timer_list	delack_timer;
 	struct timer_list	keepalive_timer;
 	const struct tcp_congestion_ops *ca_ops;
-	uint32_t		ca_priv[8];
+	uint64_t		ca_priv[8];	/* the algorithm's state (icsk_ca_priv) */
 
 	/* listening */
 	struct list_head	accept_queue;	/* children, oldest first */
@@ -261,7 +277,7 @@ struct tcp_sock {
 	uint32_t		packets_out;
 	uint32_t		retrans_out;
 	uint32_t		lost_out;
-	uint32_t		sacked_out;	/* Reno: duplicate ACKs counted */
+	uint32_t		sacked_out;	/* SACKed segments; Reno: duplicate ACKs */
 	uint32_t		max_packets_out;
 	uint32_t		reordering;
 	uint32_t		total_retrans;
@@ -269,9 +285,34 @@ struct tcp_sock {
 	uint32_t		prr_delivered;	/* RFC 6937 */
 	uint32_t		prr_out;
 	uint32_t		undo_marker;
-	uint32_t		undo_retrans;
+	int32_t			undo_retrans;	/* retransmissions not D-SACKed, -1: none */
 	struct sk_buff		*send_head;
 	struct sk_buff		*retransmit_hint;
+
+	/* SACK (tcp_sack.c): what we tell the peer, what it told us */
+	struct tcp_sack_block	duplicate_sack[1];
+	struct tcp_sack_block	selective_acks[TCP_NUM_SACKS];
+	uint32_t		highest_sack;	/* end_seq of the highest SACKed segment */
+	uint32_t		reord_seen;	/* reorderings detected */
+	uint32_t		dsack_dups;	/* D-SACK blocks received */
+	uint32_t		rtt_min_us;	/* minimum RTT seen (0: none) */
+	uint32_t		tlp_high_seq;	/* snd_nxt at a loss probe, 0: none out */
+	uint32_t		tx_order;	/* transmissions of data so far */
+	uint8_t			tlp_retrans;	/* the probe was a retransmission */
+	uint8_t			frto;		/* F-RTO (RFC 5682) after this RTO */
+
+	/* RACK (RFC 8985, tcp_recovery.c) */
+	struct {
+		uint32_t	mstamp;		/* tx_us of the latest delivered segment */
+		uint32_t	rtt_us;		/* its RTT */
+		uint32_t	end_seq;	/* its end */
+		uint32_t	tx_order;	/* its transmission's place in order */
+		uint32_t	last_delivered;	/* delivered at the last reo_wnd change */
+		uint8_t		reo_wnd_steps;	/* reo_wnd in min_rtt/4 steps */
+		uint8_t		reo_wnd_persist;	/* recoveries before reset */
+		uint8_t		dsack_seen : 1,
+				advanced : 1;
+	} rack;
 
 	struct tcp_options_received rx_opt;
 	uint32_t		tsoffset;
@@ -391,6 +432,23 @@ static inline struct tcp_hashinfo *tcp_hashinfo(const struct usn_net *net)
 
 /* ---- congestion control (tcp_cong.c) -------------------------------------- */
 
+#define TCP_CA_NAME_MAX		16
+
+/* cwnd_event */
+enum tcp_ca_event {
+	CA_EVENT_TX_START,	/* first transmission with nothing in flight */
+	CA_EVENT_CWND_RESTART,	/* congestion window restart after idle */
+	CA_EVENT_COMPLETE_CWR,	/* end of a congestion window reduction */
+	CA_EVENT_LOSS,		/* RTO */
+};
+
+/* pkts_acked: what one ACK took off the retransmit queue */
+struct ack_sample {
+	uint32_t	pkts_acked;
+	int32_t		rtt_us;		/* newest segment acked, -1: no sample */
+	uint32_t	in_flight;
+};
+
 struct tcp_congestion_ops {
 	const char	*name;
 	void		(*init)(struct sock *sk);
@@ -398,11 +456,38 @@ struct tcp_congestion_ops {
 	void		(*cong_avoid)(struct sock *sk, uint32_t ack, uint32_t acked);
 	void		(*set_state)(struct sock *sk, uint8_t new_state);
 	uint32_t	(*undo_cwnd)(struct sock *sk);
+	/* optional */
+	void		(*cwnd_event)(struct sock *sk, enum tcp_ca_event ev);
+	void		(*pkts_acked)(struct sock *sk,
+				      const struct ack_sample *sample);
 };
 
 extern const struct tcp_congestion_ops tcp_reno;
+extern const struct tcp_congestion_ops tcp_cubic;
 const struct tcp_congestion_ops *tcp_ca_find(const char *name);
+/* The namespace's default (net.ipv4.tcp_congestion_control), at socket creation. */
+void tcp_assign_congestion_control(struct sock *sk);
+/* TCP_CONGESTION: 0, or -ENOENT for a name not in the table. */
+int tcp_set_congestion_control(struct sock *sk, const char *name);
 void tcp_init_congestion_control(struct sock *sk);
+uint32_t tcp_reno_ssthresh(struct sock *sk);
+/* pkts_acked: @rtt_us of the newest segment acked, -1 without a sample. */
+void tcp_ca_pkts_acked(struct sock *sk, uint32_t pkts_acked, long rtt_us);
+uint32_t tcp_reno_undo_cwnd(struct sock *sk);
+
+static inline void tcp_ca_event(struct sock *sk, enum tcp_ca_event ev)
+{
+	const struct tcp_congestion_ops *ca = tcp_sk(sk)->ca_ops;
+
+	if (ca && ca->cwnd_event)
+		ca->cwnd_event(sk, ev);
+}
+
+static inline void *tcp_ca_priv(const struct sock *sk)
+{
+	return (void *)tcp_sk(sk)->ca_priv;
+}
+
 uint32_t tcp_slow_start(struct tcp_sock *tp, uint32_t acked);
 void tcp_cong_avoid_ai(struct tcp_sock *tp, uint32_t w, uint32_t acked);
 
@@ -558,6 +643,29 @@ static inline uint32_t inet_csk_rto_backoff(const struct tcp_sock *tp,
 	return when > max_when ? max_when : (uint32_t)when;
 }
 
+static inline bool tcp_is_sack(const struct tcp_sock *tp)
+{
+	return tp->rx_opt.sack_ok;
+}
+
+static inline bool tcp_is_reno(const struct tcp_sock *tp)
+{
+	return !tcp_is_sack(tp);
+}
+
+/*
+ * tcp_skb_sent_after: was transmission 1 after transmission 2? Linux
+ * breaks a tie of the microsecond clock by end_seq; the virtual clock
+ * ties often (a burst is one instant) and not always in sequence order
+ * (new data, then a retransmission), so the tie is broken by the order
+ * of transmission, which is what end_seq stands for.
+ */
+static inline bool tcp_skb_sent_after(uint32_t t1, uint32_t t2, uint32_t o1,
+				      uint32_t o2)
+{
+	return (int32_t)(t1 - t2) > 0 || (t1 == t2 && (int32_t)(o1 - o2) > 0);
+}
+
 /* ---- tcp_ipv4.c ------------------------------------------------------------ */
 
 /* Keyed hash of up to four words (SipHash-2-4 of the words). */
@@ -619,6 +727,7 @@ void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
 void tcp_set_rto(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
+void tcp_enter_recovery(struct sock *sk, bool ece_ack);
 bool __tcp_oow_rate_limited(struct usn_net *net, int mib,
 			    uint32_t *last_oow_ack_time);
 bool tcp_oow_rate_limited(struct usn_net *net, const struct sk_buff *skb,
@@ -628,6 +737,43 @@ bool tcp_paws_check(const struct tcp_options_received *rx_opt, int paws_win,
 void tcp_send_challenge_ack(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
 void tcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
+
+/* ---- tcp_sack.c ------------------------------------------------------------ */
+
+/* Receive side (RFC 2018, 2883) */
+void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
+void tcp_sack_remove(struct tcp_sock *tp);
+void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
+void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq);
+void tcp_sack_reset(struct tcp_sock *tp);
+/* Blocks the next segment carries (D-SACK first), for options of @used bytes. */
+unsigned int tcp_sack_blocks_to_send(const struct tcp_sock *tp,
+				     unsigned int used);
+
+/* Send side: the scoreboard */
+struct tcp_sacktag_state {
+	uint32_t	reord;		/* lowest never-retransmitted seq newly SACKed */
+	int		flag;		/* FLAG_DATA_SACKED, FLAG_DSACKING_ACK */
+	uint32_t	sack_delivered;
+};
+#define TCP_SACK_FLAG_DATA_SACKED	0x20	/* = FLAG_DATA_SACKED */
+#define TCP_SACK_FLAG_DSACKING_ACK	0x800	/* = FLAG_DSACKING_ACK */
+#define TCP_SACK_FLAG_ORIG_SACK_ACKED	0x200	/* = FLAG_ORIG_SACK_ACKED */
+int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
+			    uint32_t ack_seq, uint32_t prior_snd_una,
+			    struct tcp_sacktag_state *state);
+void tcp_check_sack_reordering(struct sock *sk, uint32_t low_seq, bool ts);
+void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb);
+
+/* ---- tcp_recovery.c: RACK-TLP (RFC 8985) ------------------------------------- */
+
+void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb);
+bool tcp_rack_mark_lost(struct sock *sk);
+void tcp_rack_reo_timeout(struct sock *sk);
+void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered);
+void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
+void tcp_send_loss_probe(struct sock *sk);
 
 /* ---- tcp_output.c ----------------------------------------------------------- */
 

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_sack.c - selective acknowledgments, after the SACK parts of
+ * net/ipv4/tcp_input.c.
+ *
+ * Receive side (RFC 2018, RFC 2883): the blocks we report for the
+ * out-of-order queue, most recent first, merged as they grow together,
+ * dropped once rcv_nxt passes them; a D-SACK block for a duplicate
+ * segment, sent once, ahead of the others.
+ *
+ * Send side: the scoreboard. Each segment of the retransmit queue carries
+ * TCPCB_SACKED_ACKED / TCPCB_LOST / TCPCB_SACKED_RETRANS in its control
+ * block and the socket counts them (sacked_out, lost_out, retrans_out).
+ * tcp_sacktag_write_queue() checks the blocks of an ACK (a D-SACK, blocks
+ * beyond snd_nxt or below snd_una are not SACKs), tags what they cover,
+ * feeds RACK the delivery times, and detects reordering (a segment never
+ * retransmitted SACKed below the highest one SACKed before it).
+ */
+#include <string.h>
+#include "transport/tcp/tcp_var.h"
+
+/* ---- receive side ----------------------------------------------------------- */
+
+/* Grows @sp to cover [seq, end_seq) if the two touch (tcp_sack_extend). */
+static bool tcp_sack_extend(struct tcp_sack_block *sp, uint32_t seq,
+			    uint32_t end_seq)
+{
+	if (after(seq, sp->end_seq) || after(sp->start_seq, end_seq))
+		return false;
+	if (before(seq, sp->start_seq))
+		sp->start_seq = seq;
+	if (after(end_seq, sp->end_seq))
+		sp->end_seq = end_seq;
+	return true;
+}
+
+void tcp_sack_reset(struct tcp_sock *tp)
+{
+	tp->rx_opt.dsack = 0;
+	tp->rx_opt.num_sacks = 0;
+}
+
+/* RFC 2883: report [seq, end_seq) as a duplicate with the next ACK. */
+void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tcp_is_sack(tp))
+		return;
+	if (before(seq, tp->rcv_nxt))
+		NET_INC_STATS(sock_net(sk), TCPDSACKOldSent);
+	else
+		NET_INC_STATS(sock_net(sk), TCPDSACKOfoSent);
+	tp->rx_opt.dsack = 1;
+	tp->duplicate_sack[0].start_seq = seq;
+	tp->duplicate_sack[0].end_seq = end_seq;
+}
+
+void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tp->rx_opt.dsack)
+		tcp_dsack_set(sk, seq, end_seq);
+	else
+		tcp_sack_extend(tp->duplicate_sack, seq, end_seq);
+}
+
+/* The first block grew: fold into it every block it now reaches. */
+static void tcp_sack_maybe_coalesce(struct tcp_sock *tp)
+{
+	struct tcp_sack_block *sp = &tp->selective_acks[0];
+	unsigned int this = 1;
+
+	while (this < tp->rx_opt.num_sacks) {
+		struct tcp_sack_block *swalk = &tp->selective_acks[this];
+
+		if (tcp_sack_extend(sp, swalk->start_seq, swalk->end_seq)) {
+			unsigned int i;
+
+			tp->rx_opt.num_sacks--;
+			for (i = this; i < tp->rx_opt.num_sacks; i++)
+				tp->selective_acks[i] = tp->selective_acks[i + 1];
+			continue;
+		}
+		this++;
+	}
+}
+
+/*
+ * A segment went into the out-of-order queue: its block moves to the
+ * front (RFC 2018 4: the most recent first); beyond four blocks the
+ * oldest is forgotten.
+ */
+void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_sack_block *sp = tp->selective_acks;
+	unsigned int cur = tp->rx_opt.num_sacks, this;
+
+	if (!tcp_is_sack(tp))
+		return;
+	for (this = 0; this < cur; this++) {
+		if (tcp_sack_extend(&sp[this], seq, end_seq)) {
+			struct tcp_sack_block tmp = sp[this];
+
+			memmove(&sp[1], &sp[0], this * sizeof(*sp));
+			sp[0] = tmp;
+			if (cur > 1)
+				tcp_sack_maybe_coalesce(tp);
+			return;
+		}
+	}
+	if (cur >= TCP_NUM_SACKS)
+		cur = TCP_NUM_SACKS - 1;
+	memmove(&sp[1], &sp[0], cur * sizeof(*sp));
+	sp[0].start_seq = seq;
+	sp[0].end_seq = end_seq;
+	tp->rx_opt.num_sacks = (uint8_t)(cur + 1);
+}
+
+/* rcv_nxt moved: blocks it passed go (tcp_sack_remove). */
+void tcp_sack_remove(struct tcp_sock *tp)
+{
+	unsigned int i = 0, n = tp->rx_opt.num_sacks;
+
+	if (skb_queue_empty(&tp->out_of_order_queue)) {
+		tp->rx_opt.num_sacks = 0;
+		return;
+	}
+	while (i < n) {
+		if (!before(tp->rcv_nxt, tp->selective_acks[i].start_seq)) {
+			n--;
+			memmove(&tp->selective_acks[i], &tp->selective_acks[i + 1],
+				(n - i) * sizeof(tp->selective_acks[0]));
+			continue;
+		}
+		i++;
+	}
+	tp->rx_opt.num_sacks = (uint8_t)n;
+}
+
+/*
+ * How many blocks fit in the option space left after @used bytes of other
+ * options (4 without timestamps, 3 with them).
+ */
+unsigned int tcp_sack_blocks_to_send(const struct tcp_sock *tp,
+				     unsigned int used)
+{
+	unsigned int eff = tp->rx_opt.num_sacks + tp->rx_opt.dsack, room;
+
+	if (!eff || used + 4 + TCPOLEN_SACK_PERBLOCK > TCP_OPT_SIZE_MAX)
+		return 0;
+	room = (TCP_OPT_SIZE_MAX - used - 4) / TCPOLEN_SACK_PERBLOCK;
+	return eff < room ? eff : room;
+}
+
+/* ---- send side: the scoreboard -------------------------------------------------- */
+
+/*
+ * A SACK reported a segment below the highest SACKed one that was never
+ * retransmitted: the network reordered (tcp_check_sack_reordering).
+ */
+void tcp_check_sack_reordering(struct sock *sk, uint32_t low_seq, bool ts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t fack = tp->highest_sack, metric, mss = tp->mss_cache;
+
+	(void)ts;
+	if (!tp->sacked_out || !before(low_seq, fack) || !mss)
+		return;
+	metric = fack - low_seq;
+	if (metric > tp->reordering * mss) {
+		uint32_t r = metric / mss + 1;
+
+		/* net.ipv4.tcp_max_reordering: 300 */
+		tp->reordering = r < 300 ? r : 300;
+	}
+	tp->reord_seen++;
+	NET_INC_STATS(sock_net(sk), TCPSACKReorder);
+}
+
+/*
+ * RFC 2883 4: the first block is a D-SACK if it lies below the cumulative
+ * ACK or inside the second block (tcp_check_dsack).
+ */
+static bool tcp_check_dsack(struct sock *sk, const struct tcp_sack_block *sp,
+			    unsigned int n, uint32_t ack_seq,
+			    uint32_t prior_snd_una)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t s0 = sp[0].start_seq, e0 = sp[0].end_seq;
+	bool dup = false;
+
+	if (before(s0, ack_seq)) {
+		dup = true;
+	} else if (n > 1 && !after(e0, sp[1].end_seq) &&
+		   !before(s0, sp[1].start_seq)) {
+		dup = true;
+	}
+	if (!dup)
+		return false;
+	tp->rack.dsack_seen = 1;
+	tp->dsack_dups++;
+	if (!before(s0, ack_seq))
+		NET_INC_STATS(sock_net(sk), TCPDSACKOfoRecv);
+	else
+		NET_INC_STATS(sock_net(sk), TCPDSACKRecv);
+	/* A retransmission the peer did not need: one less to explain. */
+	if (tp->undo_marker && tp->undo_retrans > 0 &&
+	    !after(e0, prior_snd_una) && after(e0, tp->undo_marker))
+		tp->undo_retrans--;
+	return true;
+}
+
+/* RFC 2018 and Linux's tcp_is_sackblock_valid(). */
+static bool tcp_is_sackblock_valid(const struct tcp_sock *tp, bool is_dsack,
+				   uint32_t start, uint32_t end)
+{
+	if (after(end, tp->snd_nxt) || !before(start, end))
+		return false;
+	if (!before(start, tp->snd_una))
+		return true;
+	if (!is_dsack || !tp->undo_marker)
+		return false;
+	/* A D-SACK below snd_una must end above undo_marker and not span too far. */
+	if (after(end, tp->snd_una))
+		return false;
+	if (!before(start, tp->undo_marker))
+		return true;
+	if (!after(end, tp->undo_marker))
+		return false;
+	return !before(start, end - tp->max_window);
+}
+
+/* Tags one segment the peer SACKed (tcp_sacktag_one). */
+static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
+			    struct sk_buff *skb, bool dup_sack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	uint8_t sacked = cb->sacked;
+
+	if (dup_sack && (sacked & TCPCB_SACKED_RETRANS)) {
+		/* The original arrived too: the retransmission is no longer out. */
+		cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+		tp->retrans_out--;
+		sacked = cb->sacked;
+	}
+	if (!after(cb->end_seq, tp->snd_una) || (sacked & TCPCB_SACKED_ACKED))
+		return;
+	tcp_rack_advance(tp, cb);
+	if (sacked & TCPCB_SACKED_RETRANS) {
+		cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+		tp->retrans_out--;
+	} else if (!(sacked & TCPCB_EVER_RETRANS) &&
+		   (state->flag |= TCP_SACK_FLAG_ORIG_SACK_ACKED) &&
+		   tp->sacked_out &&
+		   before(cb->end_seq, tp->highest_sack) &&
+		   before(cb->seq, state->reord)) {
+		state->reord = cb->seq;
+	}
+	if (sacked & TCPCB_LOST) {
+		cb->sacked &= (uint8_t)~TCPCB_LOST;
+		tp->lost_out--;
+	}
+	cb->sacked |= TCPCB_SACKED_ACKED;
+	state->flag |= TCP_SACK_FLAG_DATA_SACKED;
+	tp->sacked_out++;
+	tp->delivered++;
+	state->sack_delivered++;
+	if (!after(tp->highest_sack, tp->snd_una) ||
+	    after(cb->end_seq, tp->highest_sack))
+		tp->highest_sack = cb->end_seq;
+}
+
+/*
+ * Walks the retransmit queue for the blocks of an ACK (data at @th's TCP
+ * header). Segments are single MSS; one only partly covered is left
+ * untagged (Linux would split it), which only delays its tagging.
+ */
+int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
+			    uint32_t ack_seq, uint32_t prior_snd_una,
+			    struct tcp_sacktag_state *state)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_sack_block sp[TCP_NUM_SACKS];
+	bool is_dup[TCP_NUM_SACKS];
+	unsigned int n = tp->rx_opt.rcv_sacks, i, j;
+	const uint8_t *p = th + tp->rx_opt.rcv_sack_off + 2;
+	bool found_dup;
+
+	if (n > TCP_NUM_SACKS)
+		n = TCP_NUM_SACKS;
+	if (!n)
+		return 0;
+	memset(sp, 0, sizeof(sp));
+	for (i = 0; i < n; i++) {
+		sp[i].start_seq = load_be32(p + 8 * i);
+		sp[i].end_seq = load_be32(p + 8 * i + 4);
+	}
+	state->reord = tp->snd_nxt;
+	found_dup = tcp_check_dsack(sk, sp, n, ack_seq, prior_snd_una);
+	if (found_dup)
+		state->flag |= TCP_SACK_FLAG_DSACKING_ACK;
+	if (!tp->packets_out)
+		return state->flag;
+	/* In sequence order, so reordering is judged against lower blocks only. */
+	for (i = 0; i < n; i++)
+		is_dup[i] = found_dup && i == 0;
+	for (i = 1; i < n; i++) {
+		for (j = i; j > 0 && after(sp[j - 1].start_seq, sp[j].start_seq); j--) {
+			struct tcp_sack_block t = sp[j];
+			bool d = is_dup[j];
+
+			sp[j] = sp[j - 1];
+			is_dup[j] = is_dup[j - 1];
+			sp[j - 1] = t;
+			is_dup[j - 1] = d;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		bool dup = is_dup[i];
+		struct sk_buff *skb;
+
+		if (!tcp_is_sackblock_valid(tp, dup, sp[i].start_seq,
+					    sp[i].end_seq)) {
+			if (dup) {
+				if (!tp->undo_marker)
+					NET_INC_STATS(sock_net(sk), TCPDSACKIgnoredNoUndo);
+				else
+					NET_INC_STATS(sock_net(sk), TCPDSACKIgnoredOld);
+			} else {
+				NET_INC_STATS(sock_net(sk), TCPSACKDiscard);
+			}
+			continue;
+		}
+		/* Ignore blocks below what was already acknowledged. */
+		if (!after(sp[i].end_seq, prior_snd_una) && !dup)
+			continue;
+		for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
+		     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+			const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+
+			if (!after(cb->end_seq, sp[i].start_seq))
+				continue;
+			if (!before(cb->seq, sp[i].end_seq))
+				break;
+			if (before(cb->seq, sp[i].start_seq) ||
+			    after(cb->end_seq, sp[i].end_seq))
+				continue;
+			tcp_sacktag_one(sk, state, skb, dup);
+		}
+	}
+	if (state->reord != tp->snd_nxt)
+		tcp_check_sack_reordering(sk, state->reord, false);
+	return state->flag;
+}
