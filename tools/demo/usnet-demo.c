@@ -4,8 +4,8 @@
  * namespaces joined by an in-memory Ethernet wire on a simulated clock;
  * raw frames crossing it and the counters that account for each; then
  * IPv4: ARP, ping from a raw ICMP socket and a ping socket, a UDP echo, a
- * 60000-byte datagram in fragments, and the receive trace of each row of
- * the seed's table built so far; a pcap of it all; the socket layer's
+ * 60000-byte datagram in fragments, a TCP connection, and the receive
+ * trace of each row of the seed's table built so far; a pcap of it all; the socket layer's
  * answers to bad calls.
  *
  * The link-layer part sends and taps frames with internal calls
@@ -257,10 +257,61 @@ static void print_rows(struct usn_net *net, const char *const *only)
 	if (others)
 		printf("    (and %u paths ending elsewhere: icmp_rcv, arp_rcv, fragments queued)\n",
 		       others);
+
+}
+
+/*
+ * A TCP connection from left to right: handshake, a request, a 100 KiB
+ * response, close. Returns the bytes the client received, or -1;
+ * *@handshake_us is how long connect() took.
+ */
+static long tcp_exchange(struct usn_net *left, struct usn_net *right,
+			 double *handshake_us)
+{
+	struct sockaddr_in srv = sin_of("0.0.0.0", 80), dst = sin_of("10.0.0.2", 80);
+	struct timeval tv = { 5, 0 };
+	static char buf[100 * 1024];
+	long got = 0;
+	uint64_t t0;
+	ssize_t n;
+	int l, c, s;
+
+	usn_setns(right);
+	l = usn_socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || usn_bind(l, (struct sockaddr *)&srv, sizeof(srv)) || usn_listen(l, 16))
+		return -1;
+	usn_setns(left);
+	c = usn_socket(AF_INET, SOCK_STREAM, 0);
+	usn_setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	t0 = usn_sim_now();
+	if (usn_connect(c, (struct sockaddr *)&dst, sizeof(dst)))
+		return -1;
+	*handshake_us = (double)(usn_sim_now() - t0) / 1000.0;
+	s = usn_accept(l, NULL, NULL);	/* already in the accept queue */
+	usn_send(c, "GET /\r\n", 7, 0);
+	usn_setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = usn_recv(s, buf, sizeof(buf), 0);
+	if (n == 7) {
+		memset(buf, 'x', sizeof(buf));
+		for (size_t off = 0; off < sizeof(buf);) {
+			ssize_t w = usn_send(s, buf + off, sizeof(buf) - off, 0);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+	}
+	usn_close(s);
+	while ((n = usn_recv(c, buf, sizeof(buf), 0)) > 0)
+		got += n;
+	usn_close(c);
+	usn_close(l);
+	usn_setns(NULL);
+	return got;
 }
 
 /* Where the rows of the seed's table built so far end. */
-static const char *const seed_rows[] = { "udp_rcv", "raw_rcv", NULL };
+static const char *const seed_rows[] = { "tcp_v4_rcv", "udp_rcv", "raw_rcv", NULL };
 
 static uint64_t snmp(struct usn_net *net, const char *name)
 {
@@ -338,15 +389,26 @@ int main(int argc, char **argv)
 	printf("               echo of 60000 bytes: %s, %llu fragments each way\n",
 	       ok ? "ok" : "FAILED",
 	       (unsigned long long)(snmp(right, "Ip.ReasmReqds") - t0));
+	{
+		double hs = 0;
+		long got = tcp_exchange(left, right, &hs);
+
+		printf("  tcp          handshake %.1f us; a 7-byte request, a 100 KiB response: %ld bytes, then FIN\n",
+		       hs, got);
+	}
 	printf("  receive trace in right, the rows of the seed's table:\n");
 	print_rows(right, seed_rows);
 	usn_close(raw);
 	printf("  counters     right: Ip.InReceives %llu, Ip.ReasmOKs %llu, Icmp.InEchos %llu,"
-	       " Udp.InDatagrams %llu, Arp.InRequests %llu\n",
+	       " Udp.InDatagrams %llu,\n               Tcp.PassiveOpens %llu, Tcp.InSegs %llu,"
+	       " Tcp.OutSegs %llu, Arp.InRequests %llu\n",
 	       (unsigned long long)snmp(right, "Ip.InReceives"),
 	       (unsigned long long)snmp(right, "Ip.ReasmOKs"),
 	       (unsigned long long)snmp(right, "Icmp.InEchos"),
 	       (unsigned long long)snmp(right, "Udp.InDatagrams"),
+	       (unsigned long long)snmp(right, "Tcp.PassiveOpens"),
+	       (unsigned long long)snmp(right, "Tcp.InSegs"),
+	       (unsigned long long)snmp(right, "Tcp.OutSegs"),
 	       (unsigned long long)snmp(right, "Arp.InRequests"));
 
 	/* 3. Impairments: seeded, so this run always loses the same frames. */
