@@ -147,6 +147,7 @@ static const struct sysctl_entry sysctl_table[] = {
 	/* Linux scales it with memory, never below 128. */
 	INTVEC("net.ipv4.tcp_max_syn_backlog", tcp_max_syn_backlog, 1,
 	       0, INT_MAX, NULL, 128),
+	INTVEC("net.ipv4.tcp_syncookies", tcp_syncookies, 1, 0, 2, NULL, 1),
 	INTVEC("net.ipv4.tcp_abort_on_overflow", tcp_abort_on_overflow, 1,
 	       0, 1, NULL, 0),
 	INTVEC("net.ipv4.tcp_tw_reuse", tcp_tw_reuse, 1, 0, 2, NULL, 2),

@@ -60,6 +60,7 @@ struct netns_sysctl {
 	int tcp_timestamps;
 	int tcp_window_scaling;
 	int tcp_max_syn_backlog;
+	int tcp_syncookies;		/* 0 never, 1 on SYN queue overflow, 2 always */
 	int tcp_abort_on_overflow;
 	int tcp_tw_reuse;
 	int tcp_rfc1337;

@@ -64,7 +64,8 @@
 	X(TCPLossProbes) X(TCPLossProbeRecovery) X(TCPDSACKRecv)	\
 	X(TCPDSACKOfoRecv) X(TCPDSACKOfoSent) X(TCPDSACKUndo)		\
 	X(TCPDSACKIgnoredOld) X(TCPDSACKIgnoredNoUndo) X(TCPSACKDiscard) \
-	X(TCPSpuriousRTOs)
+	X(TCPSpuriousRTOs) X(SyncookiesSent) X(SyncookiesRecv)		\
+	X(SyncookiesFailed) X(TCPReqQFullDoCookies) X(TCPReqQFullDrop)
 
 #define IP_MIB_ENUM(name)	IPSTATS_MIB_##name,
 #define ICMP_MIB_ENUM(name)	ICMP_MIB_##name,

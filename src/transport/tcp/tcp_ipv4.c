@@ -723,11 +723,30 @@ static void tcp_v4_fill_cb(struct sk_buff *skb, const uint8_t *th,
 	cb->iif = iif;
 }
 
-/* A listener's share of a segment (tcp_rcv_state_process, TCP_LISTEN). */
+/*
+ * A listener's share of a segment (tcp_v4_do_rcv and tcp_rcv_state_process,
+ * TCP_LISTEN): an ACK may complete a SYN cookie handshake. Returns 1 when
+ * the segment is to be answered with a RST (and freed by the caller).
+ */
 static int tcp_v4_listen_rcv(struct tcp_sock *lp, struct sk_buff *skb)
 {
+	struct sock *lsk = tp_sk(lp), *nsk;
 	uint8_t flags = TCP_SKB_CB(skb)->tcp_flags;
 
+	if (!(flags & TCPHDR_SYN)) {
+		nsk = cookie_v4_check(lp, skb);
+		if (!nsk)
+			goto discard;
+		if (nsk != lsk) {
+			sock_hold(nsk);
+			if (tcp_child_process(lsk, nsk, skb)) {
+				tcp_v4_send_reset(sock_net(lsk), skb);
+				kfree_skb(skb);
+			}
+			sock_put(nsk);
+			return 0;
+		}
+	}
 	if (flags & TCPHDR_RST)
 		goto discard;
 	if (flags & TCPHDR_ACK)
@@ -965,10 +984,15 @@ int tcp_v4_err(struct sk_buff *skb, uint32_t info)
 	if (e->kind == TCP_ENT_TW)
 		return 0;
 	if (e->kind == TCP_ENT_REQ) {
-		bool fatal = type == ICMP_DEST_UNREACH && code != ICMP_FRAG_NEEDED;
+		/* Linux ends a request only for these (tcp_v4_err). */
+		bool abort = type == ICMP_PARAMETERPROB ||
+			     type == ICMP_TIME_EXCEEDED ||
+			     (type == ICMP_DEST_UNREACH &&
+			      (code == ICMP_NET_UNREACH ||
+			       code == ICMP_HOST_UNREACH));
 
 		tcp_req_err(container_of(e, struct tcp_request_sock, e), seq,
-			    fatal || type == ICMP_TIME_EXCEEDED);
+			    abort);
 		return 0;
 	}
 	tp = container_of(e, struct tcp_sock, e);
@@ -1048,6 +1072,9 @@ static int tcp_net_init(struct usn_net *net)
 		h->isn_key[i] = (uint64_t)net_random_u32(net) << 32 | net_random_u32(net);
 		h->ts_key[i] = (uint64_t)net_random_u32(net) << 32 | net_random_u32(net);
 		h->port_key[i] = (uint64_t)net_random_u32(net) << 32 | net_random_u32(net);
+		for (int c = 0; c < 2; c++)
+			h->cookie_key[c][i] = (uint64_t)net_random_u32(net) << 32 |
+					      net_random_u32(net);
 	}
 	for (unsigned int i = 0; i < INET_TABLE_PERTURB_SIZE; i++)
 		h->table_perturb[i] = net_random_u32(net);

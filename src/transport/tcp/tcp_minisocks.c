@@ -262,7 +262,7 @@ static void reqsk_timer_handler(struct timer_list *t)
 	inet_csk_reqsk_queue_drop(req);
 }
 
-static bool sk_acceptq_is_full(const struct tcp_sock *lp)
+bool sk_acceptq_is_full(const struct tcp_sock *lp)
 {
 	return lp->ack_backlog > lp->max_ack_backlog;
 }
@@ -270,6 +270,59 @@ static bool sk_acceptq_is_full(const struct tcp_sock *lp)
 static bool inet_csk_reqsk_queue_is_full(const struct tcp_sock *lp)
 {
 	return lp->qlen >= lp->max_ack_backlog;
+}
+
+/*
+ * The SYN queue is full, or cookies are always on (tcp_syn_flood_action):
+ * answer with a cookie, or drop when tcp_syncookies is 0.
+ */
+static bool tcp_syn_flood_action(struct usn_net *net)
+{
+	if (net->sysctl.tcp_syncookies) {
+		NET_INC_STATS(net, TCPReqQFullDoCookies);
+		return true;
+	}
+	NET_INC_STATS(net, TCPReqQFullDrop);
+	return false;
+}
+
+int tcp_openreq_init(struct tcp_sock *lp, struct tcp_request_sock *req,
+		     const uint8_t *iph, const uint8_t *th)
+{
+	struct sock *lsk = tp_sk(lp);
+	struct usn_net *net = sock_net(lsk);
+	uint32_t window_clamp;
+	struct flowi4 fl4;
+	struct rtable rt;
+	uint8_t rcv_wscale;
+	unsigned int mss;
+
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.flowi4_proto = IPPROTO_TCP;
+	fl4.daddr = ipv4_saddr(iph);
+	fl4.saddr = ipv4_daddr(iph);
+	fl4.flowi4_oif = lsk->sk_bound_dev_if;
+	if (ip_route_output_key(net, &fl4, &rt))
+		return -EHOSTUNREACH;
+	INIT_LIST_HEAD(&req->list);
+	req->listener = lp;
+	req->e.laddr = ipv4_daddr(iph);
+	req->e.raddr = ipv4_saddr(iph);
+	req->e.lport = tcp_dest(th);
+	req->e.rport = tcp_source(th);
+	req->e.bound_dev_if = lsk->sk_bound_dev_if;
+	req->e.kind = TCP_ENT_REQ;
+	req->pmtu = rt.rt_mtu;
+	req->advmss = tcp_advmss_for(rt.rt_mtu, lp->rx_opt.user_mss);
+	req->ts_off = secure_tcp_ts_off(net, req->e.laddr, req->e.raddr);
+	/* The initial window (tcp_openreq_init_rwin). */
+	mss = req->advmss - (req->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+	window_clamp = lp->window_clamp;
+	tcp_select_initial_window(lsk, tcp_full_space(lsk), mss, &req->rcv_wnd,
+				  &window_clamp, req->wscale_ok, &rcv_wscale, 0);
+	req->window_clamp = window_clamp;
+	req->rcv_wscale = rcv_wscale;
+	return 0;
 }
 
 /* A SYN for a listener (tcp_conn_request); @isn from a TIME_WAIT sock, or 0. */
@@ -282,18 +335,16 @@ int tcp_conn_request(struct tcp_sock *lp, struct sk_buff *skb, uint32_t isn)
 	const uint8_t *iph = ip_hdr(skb), *th = skb->data;
 	struct tcp_options_received opt;
 	struct tcp_request_sock *req;
-	struct flowi4 fl4;
-	struct rtable rt;
-	uint32_t window_clamp = 0;
-	int max_syn_backlog = net->sysctl.tcp_max_syn_backlog;
-	uint8_t rcv_wscale;
-	unsigned int mss;
+	bool want_cookie = false;
 
-	(void)max_syn_backlog;
 	if (cb->rt_type != RTN_LOCAL)
 		goto drop;
-	if (inet_csk_reqsk_queue_is_full(lp) && !isn)
-		goto drop;
+	if ((net->sysctl.tcp_syncookies == 2 ||
+	     inet_csk_reqsk_queue_is_full(lp)) && !isn) {
+		want_cookie = tcp_syn_flood_action(net);
+		if (!want_cookie)
+			goto drop;
+	}
 	if (sk_acceptq_is_full(lp)) {
 		NET_INC_STATS(net, ListenOverflows);
 		goto drop;
@@ -304,27 +355,19 @@ int tcp_conn_request(struct tcp_sock *lp, struct sk_buff *skb, uint32_t isn)
 	tcp_parse_options(net, th, tcp_doff(th), &opt, false);
 	if (lp->rx_opt.user_mss && lp->rx_opt.user_mss < opt.mss_clamp)
 		opt.mss_clamp = lp->rx_opt.user_mss;
-
-	memset(&fl4, 0, sizeof(fl4));
-	fl4.flowi4_proto = IPPROTO_TCP;
-	fl4.daddr = ipv4_saddr(iph);
-	fl4.saddr = ipv4_daddr(iph);
-	fl4.flowi4_oif = lsk->sk_bound_dev_if;
-	if (ip_route_output_key(net, &fl4, &rt))
-		goto drop;
+	/*
+	 * A cookie keeps window scaling and SACK only in the TSval it echoes
+	 * back: without timestamps they are not offered (tcp_clear_options).
+	 */
+	if (want_cookie && !opt.saw_tstamp) {
+		opt.wscale_ok = 0;
+		opt.snd_wscale = 0;
+		opt.sack_ok = 0;
+	}
 
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		goto drop;
-	req->net = get_net(net);
-	req->listener = lp;
-	INIT_LIST_HEAD(&req->list);
-	req->e.laddr = ipv4_daddr(iph);
-	req->e.raddr = ipv4_saddr(iph);
-	req->e.lport = tcp_dest(th);
-	req->e.rport = tcp_source(th);
-	req->e.bound_dev_if = lsk->sk_bound_dev_if;
-	req->e.kind = TCP_ENT_REQ;
 	req->rcv_isn = cb->seq;
 	req->mss = opt.mss_clamp;
 	req->tstamp_ok = opt.saw_tstamp;
@@ -332,18 +375,21 @@ int tcp_conn_request(struct tcp_sock *lp, struct sk_buff *skb, uint32_t isn)
 	req->sack_ok = opt.sack_ok;
 	req->wscale_ok = opt.wscale_ok;
 	req->snd_wscale = opt.snd_wscale;
-	req->pmtu = rt.rt_mtu;
-	req->advmss = tcp_advmss_for(rt.rt_mtu, lp->rx_opt.user_mss);
+	if (tcp_openreq_init(lp, req, iph, th)) {
+		free(req);
+		goto drop;
+	}
+	if (want_cookie) {
+		/* Nothing is kept: the SYN-ACK carries the state (reqsk_free). */
+		req->cookie = 1;
+		req->snt_isn = cookie_v4_init_sequence(lp, skb, &req->mss);
+		tcp_send_synack_req(lp, req);
+		free(req);
+		return 0;
+	}
+	req->net = get_net(net);
 	req->snt_isn = isn ? isn : secure_tcp_seq(net, req->e.laddr, req->e.raddr,
 						  req->e.lport, req->e.rport);
-	req->ts_off = secure_tcp_ts_off(net, req->e.laddr, req->e.raddr);
-	/* The initial window (tcp_openreq_init_rwin). */
-	mss = req->advmss - (req->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
-	window_clamp = lp->window_clamp;
-	tcp_select_initial_window(lsk, tcp_full_space(lsk), mss, &req->rcv_wnd,
-				  &window_clamp, req->wscale_ok, &rcv_wscale, 0);
-	req->window_clamp = window_clamp;
-	req->rcv_wscale = rcv_wscale;
 	timer_setup(&req->timer, &net->timers, reqsk_timer_handler);
 
 	tcp_ehash_add(h, &req->e);
@@ -359,9 +405,9 @@ drop:
 }
 
 /* The child socket of a completed handshake (tcp_create_openreq_child). */
-static struct sock *tcp_v4_syn_recv_sock(struct tcp_sock *lp,
-					 struct tcp_request_sock *req,
-					 const struct sk_buff *skb)
+struct sock *tcp_v4_syn_recv_sock(struct tcp_sock *lp,
+				  struct tcp_request_sock *req,
+				  const struct sk_buff *skb)
 {
 	struct sock *lsk = tp_sk(lp), *newsk;
 	struct usn_net *net = sock_net(lsk);
@@ -555,10 +601,7 @@ struct sock *tcp_check_req(struct tcp_request_sock *req, struct sk_buff *skb,
 		req->acked = 1;
 		return NULL;
 	}
-	/* The accept queue holds the child's reference. */
-	tcp_sk(child)->parent = lp;
-	list_add_tail(&tcp_sk(child)->accept_node, &lp->accept_queue);
-	lp->ack_backlog++;
+	inet_csk_reqsk_queue_add(lp, child);
 	req->listener->qlen--;
 	req->listener = NULL;
 	list_del_init(&req->list);
@@ -573,6 +616,14 @@ embryonic_reset:
 	inet_csk_reqsk_queue_drop(req);
 	NET_INC_STATS(net, EmbryonicRsts);
 	return NULL;
+}
+
+/* The accept queue holds the child's reference. */
+void inet_csk_reqsk_queue_add(struct tcp_sock *lp, struct sock *child)
+{
+	tcp_sk(child)->parent = lp;
+	list_add_tail(&tcp_sk(child)->accept_node, &lp->accept_queue);
+	lp->ack_backlog++;
 }
 
 /* The child processes the handshake's ACK (and any data); the listener wakes. */

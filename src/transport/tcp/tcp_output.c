@@ -899,7 +899,8 @@ int tcp_send_synack_req(struct tcp_sock *lp, struct tcp_request_sock *req)
 	}
 	if (req->tstamp_ok) {
 		opts.options |= OPTION_TS;
-		opts.tsval = now_ms + req->ts_off;
+		opts.tsval = (req->cookie ? cookie_init_timestamp(req, now_ms) :
+			      now_ms) + req->ts_off;
 		opts.tsecr = req->ts_recent;
 	}
 	if (req->sack_ok)

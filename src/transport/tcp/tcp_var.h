@@ -223,6 +223,7 @@ struct tcp_sock {
 	unsigned int		qlen;		/* request socks */
 	unsigned int		ack_backlog;	/* children in accept_queue */
 	unsigned int		max_ack_backlog;
+	uint64_t		synq_overflow;	/* jiffies + 1 of the last cookie sent, 0: none */
 	/* a child not yet accepted */
 	struct list_head	accept_node;
 	struct tcp_sock		*parent;
@@ -375,7 +376,8 @@ struct tcp_request_sock {
 	uint8_t			tstamp_ok : 1,
 				sack_ok : 1,
 				wscale_ok : 1,
-				acked : 1;
+				acked : 1,
+				cookie : 1;	/* a SYN cookie: the TSval encodes options */
 };
 
 /* ---- TIME_WAIT socks ---------------------------------------------------------- */
@@ -418,6 +420,7 @@ struct tcp_hashinfo {
 	uint64_t		isn_key[2];	/* RFC 6528 ISNs */
 	uint64_t		ts_key[2];	/* TSval offsets */
 	uint64_t		port_key[2];	/* RFC 6056 port offsets */
+	uint64_t		cookie_key[2][2];	/* SYN cookies (syncookies.c) */
 	uint32_t		table_perturb[INET_TABLE_PERTURB_SIZE];
 	uint32_t		challenge_timestamp;	/* s */
 	uint32_t		challenge_count;
@@ -844,6 +847,30 @@ struct sock *tcp_check_req(struct tcp_request_sock *req, struct sk_buff *skb,
 			   bool *reset);
 void inet_csk_reqsk_queue_drop(struct tcp_request_sock *req);
 void inet_csk_listen_stop(struct sock *sk);
+/* Addresses, route, MSS, TSval offset and window of a request (options set). */
+int tcp_openreq_init(struct tcp_sock *listener, struct tcp_request_sock *req,
+		     const uint8_t *iph, const uint8_t *th);
+struct sock *tcp_v4_syn_recv_sock(struct tcp_sock *listener,
+				  struct tcp_request_sock *req,
+				  const struct sk_buff *skb);
+/* Queues @child, just made from @req, on @listener's accept queue. */
+void inet_csk_reqsk_queue_add(struct tcp_sock *listener, struct sock *child);
+bool sk_acceptq_is_full(const struct tcp_sock *listener);
+
+/* ---- syncookies.c ------------------------------------------------------------- */
+
+/* The ISN of a cookie SYN-ACK for the SYN @skb; *@mssp gets the MSS it encodes. */
+uint32_t cookie_v4_init_sequence(struct tcp_sock *listener,
+				 const struct sk_buff *skb, uint16_t *mssp);
+/* The TSval (without offset) of a cookie SYN-ACK: options in its low bits. */
+uint32_t cookie_init_timestamp(const struct tcp_request_sock *req,
+			       uint32_t now_ms);
+/*
+ * An ACK for a listener: a valid cookie makes the child (returned, on the
+ * accept queue); the listener is returned when the segment is its own to
+ * answer (RST), NULL when it is dropped.
+ */
+struct sock *cookie_v4_check(struct tcp_sock *listener, struct sk_buff *skb);
 int tcp_child_process(struct sock *parent, struct sock *child,
 		      struct sk_buff *skb);
 
