@@ -8,6 +8,7 @@
  *   tcp_bench bulk [SECONDS] [MTU]   bulk throughput, one connection
  *   tcp_bench rr [SECONDS] [SIZE]    request/response transactions per second
  *   tcp_bench crr [SECONDS]          connections opened, used once, closed per second
+ *   tcp_bench mem [CONNECTIONS]      memory per idle established connection
  *   tcp_bench all                    all of the above with the issue's sizes
  *
  * Every loop is bounded in time and stops by itself; all traffic stays on
@@ -15,12 +16,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,6 +245,142 @@ static double crr(const struct stack *s, double seconds, int port)
 	return n / t0;
 }
 
+/* ---- memory per idle connection ---------------------------------------- */
+
+/* A field of /proc/meminfo in bytes, or -1. */
+static long long meminfo(const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			v = atoll(line + len + 1) * 1024;
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* /proc/net/sockstat "TCP: ... mem P" in bytes (P pages), or -1. */
+static long long sockstat_tcp_mem(void)
+{
+	char line[256];
+	long long v = -1;
+	FILE *f = fopen("/proc/net/sockstat", "r");
+	char *m;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "TCP:", 4) && (m = strstr(line, " mem ")))
+			v = atoll(m + 5) * sysconf(_SC_PAGESIZE);
+	fclose(f);
+	return v;
+}
+
+struct mem_sample {
+	long long slab, tcp_mem, heap;
+};
+
+static void mem_sample(struct mem_sample *m)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	m->slab = meminfo("Slab");
+	m->tcp_mem = sockstat_tcp_mem();
+	m->heap = (long long)mi.uordblks;
+}
+
+/*
+ * Opens @n connections to a listener of @s and leaves them idle; @fds gets
+ * the 2 * @n descriptors (client, server). Returns the count opened.
+ */
+static int open_idle(const struct stack *s, int lfd, int port, int n, int *fds)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fds[2 * i] = dial(s, port);
+		if (fds[2 * i] < 0)
+			break;
+		enter(s, s->server_ns);
+		fds[2 * i + 1] = s->accept(lfd, NULL, NULL);
+		if (fds[2 * i + 1] < 0) {
+			s->close(fds[2 * i]);
+			break;
+		}
+	}
+	return i;
+}
+
+static void close_idle(const struct stack *s, int *fds, int n)
+{
+	for (int i = 0; i < 2 * n; i++) {
+		enter(s, i & 1 ? s->server_ns : s->client_ns);
+		s->close(fds[i]);
+	}
+}
+
+/*
+ * Memory per idle established connection (both ends in this process, so a
+ * connection is two sockets): the kernel's by its own accounting (the Slab
+ * line of /proc/meminfo, which moves with everything else on the machine,
+ * and sockstat's TCP buffer pages), usnet's by the growth of the malloc
+ * heap (mallinfo2; main() keeps one arena so the stack threads' allocations
+ * are in it). Not counted for usnet: the sk_buff pool (no public API; idle
+ * sockets hold no buffers) and the kernel descriptor each usnet fd reserves.
+ */
+static void mem(int n, int port)
+{
+	struct mem_sample k0, k1, u0, u1;
+	int *fds = calloc(2 * (size_t)n, sizeof(int));
+	int lfd, nk, nu;
+	double pk, pu;
+
+	if (!fds)
+		return;
+	lfd = listener(&kernel, port);
+	if (lfd < 0)
+		goto out;
+	usleep(200000);
+	mem_sample(&k0);
+	nk = open_idle(&kernel, lfd, port, n, fds);
+	usleep(200000);		/* let delayed ACKs and softirqs settle */
+	mem_sample(&k1);
+	close_idle(&kernel, fds, nk);
+	kernel.close(lfd);
+
+	lfd = listener(&usnet, port);
+	if (lfd < 0)
+		goto out;
+	usleep(200000);
+	mem_sample(&u0);
+	nu = open_idle(&usnet, lfd, port, n, fds);
+	usleep(200000);
+	mem_sample(&u1);
+	close_idle(&usnet, fds, nu);
+	usnet.close(lfd);
+
+	printf("idle connections: kernel %d, usnet %d (of %d asked; 2 sockets each)\n",
+	       nk, nu, n);
+	if (!nk || !nu)
+		goto out;
+	pk = (double)(k1.slab - k0.slab) / nk;
+	pu = (double)(u1.heap - u0.heap) / nu;
+	printf("%-28s kernel %12.0f bytes  (sockstat TCP mem %+lld bytes in all)\n",
+	       "kernel Slab per connection", pk, k1.tcp_mem - k0.tcp_mem);
+	printf("%-28s usnet  %12.0f bytes  (malloc heap %+lld bytes in all)\n",
+	       "usnet heap per connection", pu, u1.heap - u0.heap);
+	printf("%-28s %.2f usnet/kernel\n", "memory per connection", pk > 0 ? pu / pk : 0);
+out:
+	free(fds);
+}
+
 static int usnet_setup(unsigned int mtu)
 {
 	struct usn_memlink_params p = { .mtu = mtu };
@@ -280,13 +419,22 @@ int main(int argc, char **argv)
 	const char *what = argc > 1 ? argv[1] : "all";
 	double secs = argc > 2 ? atof(argv[2]) : 3;
 	unsigned int mtu = argc > 3 ? (unsigned int)atoi(argv[3]) : 1500;
+	struct rlimit rl;
 
+	/* One malloc arena: mallinfo2() then sees the stack threads' heap too. */
+	mallopt(M_ARENA_MAX, 1);
+	/* mem: four descriptors per connection (two each stack's, two usnet's kernel fds). */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (usnet_setup(strcmp(what, "bulk") ? 1500 : mtu)) {
 		fprintf(stderr, "tcp_bench: usnet set-up: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("tcp_bench: %s, %.1f s per measurement; kernel on loopback, usnet over a memlink\n",
-	       what, secs);
+	if (strcmp(what, "mem"))
+		printf("tcp_bench: %s, %.1f s per measurement; kernel on loopback, usnet over a memlink\n",
+		       what, secs);
 	if (!strcmp(what, "bulk") || !strcmp(what, "all"))
 		report("bulk, one connection", "Mbit/s", 1e6, bulk(&kernel, secs, 5001),
 		       bulk(&usnet, secs, 5001));
@@ -302,5 +450,7 @@ int main(int argc, char **argv)
 	if (!strcmp(what, "crr") || !strcmp(what, "all"))
 		report("connect/request/close", "conn/s", 1, crr(&kernel, secs, 5004),
 		       crr(&usnet, secs, 5004));
+	if (!strcmp(what, "mem") || !strcmp(what, "all"))
+		mem(!strcmp(what, "mem") && argc > 2 ? atoi(argv[2]) : 2000, 5005);
 	return 0;
 }
