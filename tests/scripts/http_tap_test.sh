@@ -208,15 +208,24 @@ line=$(grep '^GET' "$tmp/cli.out")
 check "usnet client GET 1 MiB from python3 http.server: ${line:-$(cat "$tmp/cli.out")}" \
 	test "$(echo "$line" | awk '{ print $3, $5, $NF }')" = "200 $((1 << 20)) $h_1m"
 
+# What usnet sends must be flawless. What the kernel's tools send is only
+# reported: tshark's HTTP dissector sometimes flags a request of ab's that
+# crossed a retransmission, which says nothing about usnet.
+usnet_src='(ip.src == 10.77.0.2 || ip.src == 10.78.0.2)'
+flaws='(_ws.malformed || tcp.checksum.status == "Bad" || ip.checksum.status == "Bad")'
 for pcap in server client; do
 	bad=$(tshark -r "$tmp/$pcap.pcap" -d tcp.port==8000,http -d tcp.port==8080,http \
 		-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-		-Y '_ws.malformed || tcp.checksum.status == "Bad" || ip.checksum.status == "Bad"' 2>"$tmp/tshark.err" | head -5)
+		-Y "$usnet_src && $flaws" 2>"$tmp/tshark.err" | head -5)
 	grep -v '^Running as user' "$tmp/tshark.err"
 	frames=$(tshark -r "$tmp/$pcap.pcap" 2>/dev/null | wc -l)
-	check "tshark: no malformed segment or bad checksum in the $pcap capture ($frames frames)" \
+	check "tshark: no malformed segment or bad checksum sent by usnet in the $pcap capture ($frames frames)" \
 		test -z "$bad" -a "$frames" -gt 0
 	[ -z "$bad" ] || echo "$bad"
+	peer=$(tshark -r "$tmp/$pcap.pcap" -d tcp.port==8000,http -d tcp.port==8080,http \
+		-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y "!$usnet_src && $flaws" 2>/dev/null | head -3)
+	[ -z "${peer//[[:space:]]/}" ] || { echo "NOTE: frames of the kernel's side that tshark flags:"; echo "$peer"; }
 done
 
 # ---- 100 MiB each way, not captured --------------------------------------
