@@ -173,6 +173,15 @@ static void cmd_tcp_echo(int port, int seconds, int want)
 			total += n;
 		}
 next:
+		/*
+		 * Wait in close() until the peer has acknowledged all we echoed:
+		 * the stack ends with this process, unsent data with it.
+		 */
+		{
+			struct linger lg = { 1, seconds };
+
+			usn_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		}
 		usn_close(fd);
 		got++;
 	}

@@ -283,6 +283,9 @@ int tcp_disconnect(struct sock *sk, int flags)
 	tp->is_cwnd_limited = false;
 	tp->max_packets_out = 0;
 	tp->window_clamp = 0;
+	memset(&tp->rcv_rtt_est, 0, sizeof(tp->rcv_rtt_est));
+	memset(&tp->rcvq_space, 0, sizeof(tp->rcvq_space));
+	tp->rcv_rtt_last_tsecr = 0;
 	tp->delivered = 0;
 	tp->ca_state = TCP_CA_Open;
 	tp->total_retrans = 0;
@@ -680,6 +683,7 @@ static int tcp_recvmsg(struct sock *sk, struct kmsghdr *msg, size_t len,
 			*seq += (uint32_t)used;
 			copied += (int)used;
 			len -= used;
+			tcp_rcv_space_adjust(sk);
 			if (used + offset >= skb->len && !(flags & MSG_PEEK)) {
 				__skb_unlink(skb, &sk->sk_receive_queue);
 				consume_skb(skb);
@@ -839,6 +843,8 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_k *info)
 	info->tcpi_last_ack_recv = now - tp->rcv_tstamp;
 	info->tcpi_pmtu = tp->pmtu_cookie;
 	info->tcpi_rcv_ssthresh = tp->rcv_ssthresh;
+	info->tcpi_rcv_rtt = tp->rcv_rtt_est.rtt_us >> 3;
+	info->tcpi_rcv_space = tp->rcvq_space.space;
 	info->tcpi_rtt = tp->srtt_us >> 3;
 	info->tcpi_rttvar = tp->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = tp->snd_ssthresh;

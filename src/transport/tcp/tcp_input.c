@@ -308,6 +308,117 @@ static void tcp_grow_window(struct sock *sk, const struct sk_buff *skb)
 	}
 }
 
+/* ---- receive-buffer auto-tuning ("dynamic right-sizing") -------------------------------- */
+
+/*
+ * The receiver's own RTT estimate, << 3 like srtt_us (tcp_rcv_rtt_update).
+ * A per-window sample (win_dep) is an upper bound of the RTT, since the
+ * sender may not have been window limited: only the minimum is kept.
+ * Timestamp samples are smoothed with gain 1/8.
+ */
+static void tcp_rcv_rtt_update(struct tcp_sock *tp, uint32_t sample,
+			       bool win_dep)
+{
+	uint32_t rtt = tp->rcv_rtt_est.rtt_us;
+	int64_t m;
+
+	sample = min_t(uint32_t, sample, UINT32_MAX >> 3);
+	m = sample;
+
+	if (!rtt) {
+		rtt = sample << 3;
+	} else if (!win_dep) {
+		m -= rtt >> 3;
+		rtt = (uint32_t)((int64_t)rtt + m);
+	} else if ((m << 3) < rtt) {
+		rtt = (uint32_t)(m << 3);
+	}
+	tp->rcv_rtt_est.rtt_us = rtt ? rtt : 1;
+}
+
+/* Without timestamps: the time one window's worth of data took to arrive. */
+static void tcp_rcv_rtt_measure(struct tcp_sock *tp)
+{
+	uint32_t delta_us;
+
+	if (tp->rcv_rtt_est.time) {
+		if (before(tp->rcv_nxt, tp->rcv_rtt_est.seq))
+			return;
+		delta_us = (uint32_t)(tp->tcp_mstamp - tp->rcv_rtt_est.time);
+		tcp_rcv_rtt_update(tp, delta_us ? delta_us : 1, true);
+	}
+	tp->rcv_rtt_est.seq = tp->rcv_nxt + tp->rcv_wnd;
+	tp->rcv_rtt_est.time = tp->tcp_mstamp;
+}
+
+/* With timestamps: the echo of a full-sized segment (tcp_rcv_rtt_measure_ts). */
+static void tcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	uint32_t delta;
+
+	if (!tp->rx_opt.saw_tstamp || !tp->rx_opt.rcv_tsecr ||
+	    tp->rx_opt.rcv_tsecr == tp->rcv_rtt_last_tsecr)
+		return;
+	tp->rcv_rtt_last_tsecr = tp->rx_opt.rcv_tsecr;
+	if (cb->end_seq - cb->seq < tp->ack.rcv_mss)
+		return;
+	delta = tcp_time_stamp_ts(tp) - tp->rx_opt.rcv_tsecr;
+	/*
+	 * The TSval clock ticks in ms: an echo of this very tick says nothing,
+	 * a wrapped or absurd one is no sample either.
+	 */
+	if (!delta || delta >= INT_MAX / 1000)
+		return;
+	tcp_rcv_rtt_update(tp, delta * 1000, false);
+}
+
+/*
+ * Called as the reader copies data: once per receiver RTT, compare what the
+ * application took in that RTT with the last one; if it grew, the sender
+ * may be window limited, so make room for twice the copy rate plus the
+ * growth and raise window_clamp with it (tcp_rcv_space_adjust). Bounded by
+ * tcp_rmem[2]; off when the user fixed SO_RCVBUF or tcp_moderate_rcvbuf=0.
+ */
+void tcp_rcv_space_adjust(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct usn_net *net = sock_net(sk);
+	uint32_t copied;
+	uint64_t time;
+
+	tcp_mstamp_refresh(tp);
+	time = tp->tcp_mstamp - tp->rcvq_space.time;
+	if (!tp->rcv_rtt_est.rtt_us || time < (tp->rcv_rtt_est.rtt_us >> 3))
+		return;
+	copied = tp->copied_seq - tp->rcvq_space.seq;
+	if (copied <= tp->rcvq_space.space)
+		goto new_measure;
+	if (net->sysctl.tcp_moderate_rcvbuf &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		uint64_t rcvwin, grow;
+		int rcvbuf;
+
+		rcvwin = ((uint64_t)copied << 1) + 16 * (uint64_t)tp->advmss;
+		grow = rcvwin * (copied - tp->rcvq_space.space) /
+		       (tp->rcvq_space.space ? tp->rcvq_space.space : 1);
+		rcvwin += grow << 1;
+		rcvwin = min_t(uint64_t, rcvwin, INT32_MAX);
+		rcvbuf = min_t(int, tcp_space_from_win(tp, (int)rcvwin),
+			       net->sysctl.tcp_rmem[2]);
+		if (rcvbuf > sk->sk_rcvbuf) {
+			sk->sk_rcvbuf = rcvbuf;
+			/* The window may open as far as the new buffer. */
+			tp->window_clamp = (uint32_t)tcp_win_from_space(tp, rcvbuf);
+		}
+	}
+	tp->rcvq_space.space = copied;
+new_measure:
+	tp->rcvq_space.seq = tp->copied_seq;
+	tp->rcvq_space.time = tp->tcp_mstamp;
+}
+
 /* New data arrived: the delayed-ACK engine learns its pace (tcp_event_data_recv). */
 static void tcp_event_data_recv(struct sock *sk, struct sk_buff *skb)
 {
@@ -316,6 +427,7 @@ static void tcp_event_data_recv(struct sock *sk, struct sk_buff *skb)
 
 	inet_csk_schedule_ack(tp);
 	tcp_measure_rcv_mss(sk, skb);
+	tcp_rcv_rtt_measure(tp);
 	if (!tp->ack.ato) {
 		tcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
 		tp->ack.ato = TCP_ATO_MIN;
@@ -1521,10 +1633,17 @@ void tcp_init_transfer(struct sock *sk)
 	tcp_init_congestion_control(sk);
 	tcp_sack_reset(tp);
 	tcp_sndbuf_expand(sk);
+	/* tcp_init_buffer_space */
 	maxwin = tcp_full_space(sk);
 	if (tp->window_clamp >= (uint32_t)maxwin)
 		tp->window_clamp = (uint32_t)maxwin;
 	tp->rcv_ssthresh = min_t(uint32_t, tp->rcv_ssthresh, tp->window_clamp);
+	tcp_mstamp_refresh(tp);
+	tp->rcvq_space.space = min_t(uint32_t, tp->rcv_ssthresh, tp->rcv_wnd);
+	tp->rcvq_space.space = min_t(uint32_t, tp->rcvq_space.space,
+				     TCP_INIT_CWND * (uint32_t)tp->advmss);
+	tp->rcvq_space.seq = tp->copied_seq;
+	tp->rcvq_space.time = tp->tcp_mstamp;
 }
 
 static void tcp_finish_connect(struct sock *sk)
@@ -1807,9 +1926,9 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tp->advmss -= TCPOLEN_TSTAMP_ALIGNED;
 		tp->lsndtime = tcp_jiffies32(sock_net(sk));
 		tcp_initialize_rcv_mss(sk);
+		tp->copied_seq = tp->rcv_nxt;
 		if (!tp->parent)
 			tcp_init_transfer(sk);
-		tp->copied_seq = tp->rcv_nxt;
 		if (sock_flag(sk, SOCK_KEEPOPEN))
 			inet_csk_reset_keepalive_timer(sk, keepalive_time_when(tp));
 		break;
@@ -1884,6 +2003,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		/* fallthrough */
 	case TCP_ESTABLISHED:
+		tcp_rcv_rtt_measure_ts(sk, skb);
 		tcp_data_queue(sk, skb);
 		break;
 	default:

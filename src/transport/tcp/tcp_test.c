@@ -239,6 +239,19 @@ TEST(bulk_transfer_both_ways_clean)
 
 	inet_test_start(RUN_SEED);
 	ASSERT_TRUE(rig_open(&g));
+	/*
+	 * The receive buffer auto-tunes toward tcp_rmem[2] (a window of some
+	 * MiB), more than the memlink's default 1000 frames in flight: give
+	 * the link room, so that clean means no loss at all.
+	 */
+	{
+		struct usn_memlink_params p;
+
+		memset(&p, 0, sizeof(p));
+		p.queue_len = 8192;
+		EXPECT_OK(usn_memlink_set_params(g.a, g.ifa, &p));
+		EXPECT_OK(usn_memlink_set_params(g.b, g.ifb, &p));
+	}
 	c = tcp_pair(&g, 5006, &l, &s);
 	ASSERT_TRUE(c >= 0);
 	EXPECT_EQ(bulk_transfer(g.a, c, g.b, s, 10u << 20, &h1), 10 << 20);

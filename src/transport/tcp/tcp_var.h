@@ -258,6 +258,18 @@ struct tcp_sock {
 	uint32_t		rcv_wnd;	/* current advertised window */
 	uint8_t			scaling_ratio;
 	uint8_t			nonagle;
+	/* receive-buffer auto-tuning (tcp_rcv_space_adjust) */
+	struct {
+		uint32_t	rtt_us;		/* receiver's RTT estimate << 3 */
+		uint32_t	seq;		/* rcv_nxt that ends the measure */
+		uint64_t	time;		/* us it began, 0: none */
+	} rcv_rtt_est;
+	struct {
+		uint32_t	space;		/* bytes copied in the last RTT */
+		uint32_t	seq;		/* copied_seq it began at */
+		uint64_t	time;		/* us it began */
+	} rcvq_space;
+	uint32_t		rcv_rtt_last_tsecr;
 	bool			is_cwnd_limited;
 	bool			fin_pending;	/* FIN sent once the queue drains */
 
@@ -560,6 +572,15 @@ static inline int tcp_win_from_space(const struct tcp_sock *tp, int space)
 	return space > 0 ? (int)(w >> TCP_RMEM_TO_WIN_SCALE) : 0;
 }
 
+/* The buffer a window of win bytes needs (tcp_space_from_win). */
+static inline int tcp_space_from_win(const struct tcp_sock *tp, int win)
+{
+	int64_t v = ((int64_t)win << TCP_RMEM_TO_WIN_SCALE) /
+		    (tp->scaling_ratio ? tp->scaling_ratio : 1);
+
+	return win > 0 ? (int)min_t(int64_t, v, INT32_MAX) : 0;
+}
+
 /* Receive space left (tcp_space) and the whole buffer's worth (tcp_full_space). */
 static inline int tcp_space(const struct sock *sk)
 {
@@ -715,6 +736,7 @@ int tcp_disconnect(struct sock *sk, int flags);
 void tcp_write_queue_purge(struct sock *sk);
 void tcp_init_sock_defaults(struct sock *sk);
 void tcp_cleanup_rbuf(struct sock *sk, int copied);
+void tcp_rcv_space_adjust(struct sock *sk);
 void sk_stream_write_space(struct sock *sk);
 void tcp_raise_sigpipe(void);
 
