@@ -190,6 +190,12 @@ void sk_common_release(struct sock *sk)
 	sock_put(sk);
 }
 
+void inet_datagram_close(struct sock *sk, long timeout)
+{
+	(void)timeout;
+	sk_common_release(sk);
+}
+
 int inet_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;

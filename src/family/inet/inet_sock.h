@@ -99,6 +99,8 @@ bool inet_addr_valid_or_nonlocal(struct usn_net *net,
 				 unsigned int addr_type);
 /* The close of datagram protocols: destroy, unhash, orphan, drop the reference. */
 void sk_common_release(struct sock *sk);
+/* proto.close of the datagram sockets (UDP, raw, ping): nothing to flush first. */
+void inet_datagram_close(struct sock *sk, long timeout);
 
 /* datagram.c: what UDP, raw and ping sockets share on the way out */
 struct flowi4;

@@ -420,16 +420,12 @@ done:
 	return err;
 }
 
-static void ping_close(struct sock *sk, long timeout)
-{
-	sk_common_release(sk);
-}
 
 static const struct proto ping_prot = {
 	.name		= "PING",
 	.obj_size	= sizeof(struct ping_sock),
 	.init		= ping_init_sock,
-	.close		= ping_close,
+	.close		= inet_datagram_close,
 	.connect	= ip4_datagram_connect,
 	.disconnect	= __udp_disconnect,
 	.setsockopt	= ip_setsockopt,

@@ -475,10 +475,6 @@ static int raw_ioctl(struct sock *sk, int cmd, int *karg)
 	}
 }
 
-static void raw_close(struct sock *sk, long timeout)
-{
-	sk_common_release(sk);
-}
 
 /*
  * disconnect is __udp_disconnect, as in Linux: a raw socket never has a
@@ -488,7 +484,7 @@ static void raw_close(struct sock *sk, long timeout)
 static const struct proto raw_prot = {
 	.name		= "RAW",
 	.obj_size	= sizeof(struct raw_sock),
-	.close		= raw_close,
+	.close		= inet_datagram_close,
 	.connect	= ip4_datagram_connect,
 	.disconnect	= __udp_disconnect,
 	.ioctl		= raw_ioctl,

@@ -937,15 +937,11 @@ static void udp_destroy_sock(struct sock *sk)
 	udp_flush_pending_frames(sk);
 }
 
-static void udp_lib_close(struct sock *sk, long timeout)
-{
-	sk_common_release(sk);
-}
 
 static const struct proto udp_prot = {
 	.name		= "UDP",
 	.obj_size	= sizeof(struct udp_sock),
-	.close		= udp_lib_close,
+	.close		= inet_datagram_close,
 	.destroy	= udp_destroy_sock,
 	.connect	= ip4_datagram_connect,
 	.disconnect	= __udp_disconnect,
