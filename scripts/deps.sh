@@ -4,14 +4,16 @@
 #   deps.sh test    also clang, the real peers and tools the tests drive
 set -eu
 what=${1:-build}
-pkgs="build-essential cmake pkg-config"
+# libmnl-dev: netlink message building/parsing (AF_NETLINK, src/family/netlink).
+pkgs="build-essential cmake pkg-config libmnl-dev"
 if [ "$what" = test ]; then
 	# clang: the second compiler; valgrind: leak checks; binutils: nm;
 	# iproute2/iputils-ping/tcpdump/tshark/netcat-openbsd/socat/python3: the
 	# Linux kernel and its tools as peers over TAP inside a private
 	# namespace, and dissection of usnet's captures; curl/apache2-utils (ab):
-	# HTTP clients of the examples' server (http_tap_test.sh).
-	pkgs="$pkgs clang valgrind binutils iproute2 iputils-ping tcpdump tshark
+	# HTTP clients of the examples' server (http_tap_test.sh); libpcap-dev:
+	# pcap_compile() builds the BPF filters the packet-socket tests attach.
+	pkgs="$pkgs libpcap-dev clang valgrind binutils iproute2 iputils-ping tcpdump tshark
 		netcat-openbsd socat python3 curl apache2-utils"
 fi
 missing=
