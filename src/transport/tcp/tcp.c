@@ -258,6 +258,7 @@ int tcp_disconnect(struct sock *sk, int flags)
 	tcp_clear_xmit_timers(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
 	tp->copied_seq = tp->rcv_nxt;
+	tp->urg_data = 0;
 	tcp_write_queue_purge(sk);
 	skb_queue_purge(&tp->out_of_order_queue);
 	tp->ofo_bytes = 0;
@@ -490,6 +491,9 @@ static void tcp_push(struct sock *sk, unsigned int flags, unsigned int mss_now,
 		return;
 	if (!(flags & MSG_MORE) || forced_push(tp))
 		tcp_mark_push(tp, skb);
+	/* MSG_OOB: the last byte queued is urgent (tcp_mark_urg). */
+	if (flags & MSG_OOB)
+		tp->snd_up = tp->write_seq;
 	if (flags & MSG_MORE)
 		nonagle = TCP_NAGLE_CORK;
 	__tcp_push_pending_frames(sk, mss_now, nonagle);
@@ -519,8 +523,6 @@ static int tcp_sendmsg(struct sock *sk, struct kmsghdr *msg, size_t size)
 	int err;
 
 	(void)size;
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
 	if ((1u << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
@@ -646,7 +648,7 @@ static int tcp_recvmsg(struct sock *sk, struct kmsghdr *msg, size_t len,
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
-		return -EINVAL;	/* no urgent data is kept (tcp_recv_urg) */
+		return tcp_recv_urg(sk, msg, len, flags);
 	if (flags & MSG_PEEK)
 		seq = &peek_seq;
 	if (len > INT32_MAX)
@@ -658,6 +660,9 @@ static int tcp_recvmsg(struct sock *sk, struct kmsghdr *msg, size_t len,
 		uint32_t offset = 0, rcv_nxt;
 		bool found = false;
 
+		/* A read stops at the urgent mark (SIOCATMARK is then true). */
+		if (tp->urg_data && tp->urg_seq == *seq && copied)
+			break;
 		for (skb = skb_peek(&sk->sk_receive_queue); skb;
 		     skb = skb_next_in(&sk->sk_receive_queue, skb)) {
 			offset = *seq - TCP_SKB_CB(skb)->seq;
@@ -671,6 +676,22 @@ static int tcp_recvmsg(struct sock *sk, struct kmsghdr *msg, size_t len,
 
 			if (len < used)
 				used = len;
+			if (tp->urg_data) {
+				uint32_t urg_offset = tp->urg_seq - *seq;
+
+				if (urg_offset < used) {
+					if (urg_offset) {
+						used = urg_offset;
+					} else if (!sock_flag(sk, SOCK_URGINLINE)) {
+						/* Out of line: the byte is skipped. */
+						++*seq;
+						offset++;
+						used--;
+						if (!used)
+							goto skip_copy;
+					}
+				}
+			}
 			if (!(flags & MSG_TRUNC)) {
 				err = skb_copy_datagram_msg(skb, (int)offset, msg,
 							    (int)used);
@@ -684,6 +705,9 @@ static int tcp_recvmsg(struct sock *sk, struct kmsghdr *msg, size_t len,
 			copied += (int)used;
 			len -= used;
 			tcp_rcv_space_adjust(sk);
+skip_copy:
+			if (tp->urg_data && after(tp->copied_seq, tp->urg_seq))
+				tp->urg_data = 0;
 			if (used + offset >= skb->len && !(flags & MSG_PEEK)) {
 				__skb_unlink(skb, &sk->sk_receive_queue);
 				consume_skb(skb);
@@ -754,6 +778,11 @@ unsigned int tcp_poll(struct file *file, struct socket *sock,
 		int target = sock_rcvlowat(sk, 0, INT_MAX);
 		uint32_t avail = tcp_inq(sk);
 
+		/* An out-of-line urgent byte next is not readable data. */
+		if (tp->urg_seq == tp->copied_seq && tp->urg_data &&
+		    !sock_flag(sk, SOCK_URGINLINE))
+			target++;
+
 		if (avail && ((int)avail >= target ||
 			      tcp_receive_window(tp) <= tp->ack.rcv_mss))
 			mask |= POLLIN | POLLRDNORM;
@@ -763,6 +792,8 @@ unsigned int tcp_poll(struct file *file, struct socket *sock,
 		} else {
 			mask |= POLLOUT | POLLWRNORM;
 		}
+		if (tp->urg_data & TCP_URG_VALID)
+			mask |= POLLPRI;
 	}
 	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
 		mask |= POLLERR;
@@ -780,7 +811,8 @@ static int tcp_ioctl(struct sock *sk, int cmd, int *karg)
 		*karg = (int)tcp_inq(sk);
 		return 0;
 	case SIOCATMARK:
-		*karg = 0;
+		/* The next byte to read is the urgent one's place. */
+		*karg = tp->urg_data && tp->urg_seq == tp->copied_seq;
 		return 0;
 	case SIOCOUTQ:
 		if (sk->sk_state == TCP_LISTEN)

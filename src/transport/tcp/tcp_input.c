@@ -1983,6 +1983,9 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		break;
 	}
 
+	/* RFC 9293 3.10.7.4, sixth: the URG bit. */
+	tcp_urg(sk, skb);
+
 	switch (sk->sk_state) {
 	case TCP_CLOSE_WAIT:
 	case TCP_CLOSING:

@@ -428,6 +428,23 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 		tcp_set_window(th, tcp_select_window(sk));
 	tcp_set_check(th, 0);
 	tcp_set_urg_ptr(th, 0);
+	/*
+	 * Every segment before the urgent pointer carries it; one too far
+	 * from it for 16 bits says 0xffff while that still points into
+	 * data not yet sent, so the peer knows urgent data is coming.
+	 */
+	if (tcp_urg_mode(tp) && before(tcb->seq, tp->snd_up)) {
+		uint16_t up = 0;
+
+		if (before(tp->snd_up, tcb->seq + 0x10000))
+			up = (uint16_t)(tp->snd_up - tcb->seq);
+		else if (after(tcb->seq + 0xffff, tp->snd_nxt))
+			up = 0xffff;
+		if (up) {
+			tcp_set_urg_ptr(th, up);
+			tcp_set_doff_flags(th, hlen, tcb->tcp_flags | TCPHDR_URG);
+		}
+	}
 	tcp_options_write(th + TCP_HLEN, &opts);
 	/* A D-SACK is reported once. */
 	if (opts.num_sack_blocks && tp->rx_opt.dsack)
@@ -508,7 +525,8 @@ static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb,
 
 	if (nonagle & TCP_NAGLE_PUSH)
 		return true;
-	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+	/* Urgent data is not held back. */
+	if (tcp_urg_mode(tp) || (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN))
 		return true;
 	if (!partial)
 		return true;

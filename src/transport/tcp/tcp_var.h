@@ -95,6 +95,14 @@ enum tcp_ca_state {
 #define ICSK_ACK_PUSHED2	8
 #define ICSK_ACK_NOW		16
 
+/*
+ * urg_data: the urgent byte received (BSD semantics: the one before the
+ * pointer), in the low 8 bits once it arrived. 0: no urgent data.
+ */
+#define TCP_URG_VALID		0x0100	/* the byte is in the low bits */
+#define TCP_URG_NOTYET		0x0200	/* announced, not yet received */
+#define TCP_URG_READ		0x0400	/* taken by recv(MSG_OOB) */
+
 /* tcp_skb_cb.sacked */
 #define TCPCB_SACKED_ACKED	0x01	/* covered by a SACK block */
 #define TCPCB_SACKED_RETRANS	0x02	/* retransmitted and not yet acked */
@@ -241,7 +249,9 @@ struct tcp_sock {
 	uint32_t		write_seq;	/* end of the data queued by the user */
 	uint32_t		pushed_seq;
 	uint32_t		high_seq;	/* snd_nxt when loss recovery began */
-	uint32_t		snd_up;
+	uint32_t		snd_up;		/* urgent pointer to send (snd_una: none) */
+	uint32_t		urg_seq;	/* received: sequence number of the urgent byte */
+	uint16_t		urg_data;	/* TCP_URG_* | the byte */
 
 	uint32_t		rcv_tstamp;	/* jiffies of the last ACK received */
 	uint32_t		lsndtime;	/* jiffies of the last data sent */
@@ -593,6 +603,12 @@ static inline int tcp_full_space(const struct sock *sk)
 	return tcp_win_from_space(tcp_sk(sk), sk->sk_rcvbuf);
 }
 
+/* Is there urgent data the peer has not acknowledged yet (tcp_urg_mode)? */
+static inline bool tcp_urg_mode(const struct tcp_sock *tp)
+{
+	return tp->snd_up != tp->snd_una;
+}
+
 static inline bool tcp_write_queue_empty(const struct sock *sk)
 {
 	return tcp_sk(sk)->send_head == NULL;
@@ -762,6 +778,10 @@ bool tcp_paws_check(const struct tcp_options_received *rx_opt, int paws_win,
 void tcp_send_challenge_ack(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk, unsigned int max_quickacks);
 void tcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
+/* The URG bit of @skb (data at its TCP header): the urgent byte (tcp_urg). */
+void tcp_urg(struct sock *sk, struct sk_buff *skb);
+/* recv(MSG_OOB): the urgent byte (tcp_urg.c). */
+int tcp_recv_urg(struct sock *sk, struct kmsghdr *msg, size_t len, int flags);
 
 /* ---- tcp_sack.c ------------------------------------------------------------ */
 
