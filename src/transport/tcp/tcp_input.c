@@ -1626,6 +1626,16 @@ void tcp_init_transfer(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	int maxwin;
 
+	/*
+	 * tcp_init_metrics without a metrics cache: no RTT sample from the
+	 * handshake (its SYN or SYN-ACK was retransmitted, no timestamps)
+	 * means the 1 s initial RTO may be too short: start from 3 s.
+	 */
+	if (!tp->srtt_us) {
+		tp->rttvar_us = TCP_TIMEOUT_FALLBACK * 1000u;
+		tp->mdev_us = tp->mdev_max_us = tp->rttvar_us;
+		tp->rto = TCP_TIMEOUT_FALLBACK;
+	}
 	if (tp->total_retrans > 1 && tp->undo_marker)
 		tp->snd_cwnd = 1;
 	else
@@ -1674,8 +1684,18 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 	if (flags & TCPHDR_ACK) {
 		/* RFC 9293 3.10.7.3: an ACK of nothing we sent gets a RST. */
 		if (!after(cb->ack_seq, tp->snd_una) ||
-		    after(cb->ack_seq, tp->snd_nxt))
+		    after(cb->ack_seq, tp->snd_nxt)) {
+			/*
+			 * Our SYN may have met an old FIN or RST of the
+			 * previous connection and been ignored: unless it
+			 * was already retransmitted, send it again shortly.
+			 */
+			if (!tp->retransmits)
+				inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+							  TCP_TIMEOUT_MIN,
+							  TCP_RTO_MAX);
 			goto reset_and_undo;
+		}
 		if (tp->rx_opt.saw_tstamp && tp->rx_opt.rcv_tsecr &&
 		    !between(tp->rx_opt.rcv_tsecr, tp->retrans_stamp,
 			     tcp_time_stamp_ts(tp)))

@@ -318,6 +318,10 @@ int tcp_openreq_init(struct tcp_sock *lp, struct tcp_request_sock *req,
 	/* The initial window (tcp_openreq_init_rwin). */
 	mss = req->advmss - (req->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	window_clamp = lp->window_clamp;
+	/* A locked SO_RCVBUF bounds the window, and so its scale. */
+	if ((lsk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    (!window_clamp || window_clamp > (uint32_t)tcp_full_space(lsk)))
+		window_clamp = (uint32_t)tcp_full_space(lsk);
 	tcp_select_initial_window(lsk, tcp_full_space(lsk), mss, &req->rcv_wnd,
 				  &window_clamp, req->wscale_ok, &rcv_wscale, 0);
 	req->window_clamp = window_clamp;
@@ -492,10 +496,28 @@ struct sock *tcp_v4_syn_recv_sock(struct tcp_sock *lp,
 	tcp_sync_mss(newsk, req->pmtu);
 	tcp_initialize_rcv_mss(newsk);
 	newtp->rto = TCP_TIMEOUT_INIT;
-	/* The SYN-ACK's RTT, unless it was retransmitted. */
+	/*
+	 * The SYN-ACK's RTT, unless it was retransmitted (Karn); then the
+	 * echoed timestamp still gives one (tcp_synack_rtt_meas). Without
+	 * either, tcp_init_transfer falls back to a 3 s RTO.
+	 */
 	if (!req->num_retrans && req->snt_synack_us) {
 		tcp_rtt_estimator(newsk, (long)(tcp_clock_us(net) - req->snt_synack_us));
 		tcp_set_rto(newsk);
+	} else if (req->tstamp_ok) {
+		struct tcp_options_received opt;
+
+		memset(&opt, 0, sizeof(opt));
+		opt.tstamp_ok = 1;
+		tcp_parse_options(net, skb->data, tcp_doff(skb->data), &opt, true);
+		if (opt.saw_tstamp && opt.rcv_tsecr) {
+			uint32_t delta = tcp_clock_ms(net) - (opt.rcv_tsecr - req->ts_off);
+
+			if (delta < INT32_MAX / 1000u) {
+				tcp_rtt_estimator(newsk, (long)max_t(uint32_t, delta, 1) * 1000);
+				tcp_set_rto(newsk);
+			}
+		}
 	}
 	newtp->total_retrans = req->num_retrans;
 	newtp->lsndtime = tcp_jiffies32(net);

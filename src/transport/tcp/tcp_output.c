@@ -739,6 +739,10 @@ static void tcp_connect_init(struct sock *sk, unsigned int mtu)
 	tcp_sync_mss(sk, mtu);
 	tp->advmss = tcp_advmss_for(mtu, tp->rx_opt.user_mss);
 	tcp_initialize_rcv_mss(sk);
+	/* A locked SO_RCVBUF bounds the window, and so its scale. */
+	if ((sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    (!tp->window_clamp || tp->window_clamp > (uint32_t)tcp_full_space(sk)))
+		tp->window_clamp = (uint32_t)tcp_full_space(sk);
 	tcp_select_initial_window(sk, tcp_full_space(sk),
 				  tp->advmss - (tp->rx_opt.ts_recent_stamp ?
 						tp->tcp_header_len - TCP_HLEN : 0),

@@ -46,6 +46,8 @@
 #define TCP_INIT_CWND		10
 #define TCP_INFINITE_SSTHRESH	0x7fffffffu
 #define TCP_TIMEOUT_INIT	1000u	/* RFC 6298 2.1: initial RTO */
+#define TCP_TIMEOUT_MIN		2u	/* 2 jiffies */
+#define TCP_TIMEOUT_FALLBACK	3000u	/* RFC 6298 5.7: no RTT from the handshake */
 #define TCP_RTO_MIN		200u
 #define TCP_RTO_MAX		120000u
 #define TCP_TIMEWAIT_LEN	60000u
