@@ -547,6 +547,7 @@ static int tcp_sendmsg(struct sock *sk, struct kmsghdr *msg, size_t size)
 			skb = tcp_stream_alloc_skb(sk, mss_now);
 			if (!skb)
 				goto wait_for_space;
+			tcp_slow_start_after_idle_check(sk);
 			tcp_entail(sk, skb);
 			copy = min_t(size_t, mss_now, skb_tailroom(skb));
 		}

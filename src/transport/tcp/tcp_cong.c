@@ -141,6 +141,8 @@ int tcp_set_congestion_control(struct sock *sk, const char *name)
 
 	if (!ca)
 		return -ENOENT;
+	/* Chosen, even if unchanged: accepted children keep it. */
+	tp->ca_setsockopt = true;
 	if (ca == tp->ca_ops)
 		return 0;
 	tp->ca_ops = ca;

@@ -463,7 +463,15 @@ struct sock *tcp_v4_syn_recv_sock(struct tcp_sock *lp,
 	newtp->linger2 = lp->linger2;
 	newtp->user_timeout = lp->user_timeout;
 	newtp->syn_retries = lp->syn_retries;
-	newtp->ca_ops = lp->ca_ops;
+	/*
+	 * The listener's algorithm only if TCP_CONGESTION chose it, else
+	 * the namespace's default now (tcp_ca_openreq_child).
+	 */
+	newtp->ca_setsockopt = lp->ca_setsockopt;
+	if (lp->ca_setsockopt)
+		newtp->ca_ops = lp->ca_ops;
+	else
+		tcp_assign_congestion_control(newsk);
 
 	newtp->rcv_nxt = req->rcv_isn + 1;
 	newtp->rcv_wup = newtp->rcv_nxt;

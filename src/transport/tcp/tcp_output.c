@@ -584,23 +584,37 @@ static void tcp_cwnd_validate(struct tcp_sock *tp, bool is_cwnd_limited)
 	}
 }
 
-/* After an idle period longer than the RTO, restart from the initial window (RFC 5681 4.1). */
-static void tcp_cwnd_restart_check(struct sock *sk)
+/*
+ * After an idle period longer than the RTO, restart from the initial
+ * window (RFC 5681 4.1, tcp_cwnd_restart). lsndtime is left alone: it is
+ * when data last went out, which CUBIC's TX_START event and
+ * tcpi_last_data_sent read once the next segment goes.
+ */
+static void tcp_cwnd_restart(struct sock *sk, int32_t delta)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	int32_t delta = (int32_t)(tcp_jiffies32(sock_net(sk)) - tp->lsndtime);
 	uint32_t restart_cwnd = min_t(uint32_t, TCP_INIT_CWND, tp->snd_cwnd);
 	uint32_t cwnd = tp->snd_cwnd;
 
-	if (!sock_net(sk)->sysctl.tcp_slow_start_after_idle || tp->packets_out ||
-	    delta <= (int32_t)tp->rto)
-		return;
+	tcp_ca_event(sk, CA_EVENT_CWND_RESTART);
 	tp->snd_ssthresh = max_t(uint32_t, tp->snd_ssthresh,
 				 (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2));
 	while ((delta -= (int32_t)tp->rto) > 0 && cwnd > restart_cwnd)
 		cwnd >>= 1;
 	tp->snd_cwnd = max_t(uint32_t, cwnd, restart_cwnd);
-	tp->lsndtime = tcp_jiffies32(sock_net(sk));
+}
+
+/* New data queued on an idle connection (tcp_slow_start_after_idle_check). */
+void tcp_slow_start_after_idle_check(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int32_t delta;
+
+	if (!sock_net(sk)->sysctl.tcp_slow_start_after_idle || tp->packets_out)
+		return;
+	delta = (int32_t)(tcp_jiffies32(sock_net(sk)) - tp->lsndtime);
+	if (delta > (int32_t)tp->rto)
+		tcp_cwnd_restart(sk, delta);
 }
 
 /*
@@ -615,8 +629,6 @@ bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle)
 	struct sk_buff *skb;
 
 	tcp_mstamp_refresh(tp);
-	if (tp->send_head)
-		tcp_cwnd_restart_check(sk);
 	while ((skb = tp->send_head)) {
 		if (!tcp_cwnd_test(tp, skb)) {
 			is_cwnd_limited = true;

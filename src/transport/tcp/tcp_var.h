@@ -225,6 +225,7 @@ struct tcp_sock {
 	struct timer_list	delack_timer;
 	struct timer_list	keepalive_timer;
 	const struct tcp_congestion_ops *ca_ops;
+	bool			ca_setsockopt;	/* chosen by TCP_CONGESTION */
 	uint64_t		ca_priv[8];	/* the algorithm's state (icsk_ca_priv) */
 
 	/* listening */
@@ -850,6 +851,7 @@ int tcp_write_wakeup(struct sock *sk, bool keepalive);
 void tcp_send_probe0(struct sock *sk);
 void tcp_check_probe_timer(struct sock *sk);
 void tcp_entail(struct sock *sk, struct sk_buff *skb);
+void tcp_slow_start_after_idle_check(struct sock *sk);
 int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len);
 void tcp_sndbuf_expand(struct sock *sk);
 uint32_t tcp_probe0_base(const struct sock *sk);
