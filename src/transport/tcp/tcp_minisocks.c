@@ -391,6 +391,21 @@ int tcp_conn_request(struct tcp_sock *lp, struct sk_buff *skb, uint32_t isn)
 		free(req);
 		return 0;
 	}
+	/*
+	 * Without cookies, the last quarter of tcp_max_syn_backlog is kept
+	 * for peers proven alive (tcp_peer_is_proven: an RTT in the TCP
+	 * metrics cache). usnet keeps no metrics cache, so no peer is
+	 * proven and those SYNs are dropped, as Linux does for a peer it
+	 * has no metrics for.
+	 */
+	if (!isn && !net->sysctl.tcp_syncookies) {
+		int max_syn_backlog = net->sysctl.tcp_max_syn_backlog;
+
+		if (max_syn_backlog - (int)lp->qlen < (max_syn_backlog >> 2)) {
+			free(req);
+			goto drop;
+		}
+	}
 	req->net = get_net(net);
 	req->snt_isn = isn ? isn : secure_tcp_seq(net, req->e.laddr, req->e.raddr,
 						  req->e.lport, req->e.rport);
