@@ -311,6 +311,9 @@ TEST(protocol_zero_receives_nothing_until_bound)
 	fd = psock(nb, SOCK_DGRAM, 0);
 	udp_a_to_b(9, 10);
 	EXPECT_ERRNO(usn_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	EXPECT_ERRNO(usn_recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_WAITALL), EINVAL);
+	EXPECT_ERRNO(usn_recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_CMSG_CLOEXEC), EINVAL);
+	EXPECT_ERRNO(usn_recv(fd, buf, sizeof(buf), MSG_ERRQUEUE), EAGAIN);
 	EXPECT_ERRNO(usn_bind(fd, (struct sockaddr *)&sll, sizeof(sll) - 1), EINVAL);
 	sll.sll_ifindex = 999;
 	EXPECT_ERRNO(usn_bind(fd, (struct sockaddr *)&sll, sizeof(sll)), ENODEV);

@@ -324,8 +324,8 @@ static int packet_recvmsg(struct socket *sock, struct kmsghdr *msg,
 	size_t copied;
 	int err;
 
-	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC |
-		      MSG_ERRQUEUE))
+	/* As Linux: even MSG_CMSG_CLOEXEC and MSG_WAITALL are EINVAL here. */
+	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_ERRQUEUE))
 		return -EINVAL;
 	/* Nothing is ever queued on a packet socket's error queue here. */
 	if (flags & MSG_ERRQUEUE)
