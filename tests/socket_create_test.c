@@ -181,11 +181,19 @@ TEST(security_policy_refuses_bind_below_1024)
 
 TEST(pf_inet_sock_packet_becomes_pf_packet)
 {
+	int fd, v = 0;
+	socklen_t len = sizeof(v);
+
 	EXPECT_OK(usn_security_register(&policy));
-	/* No packet family yet: the point is the family the hook was shown. */
-	EXPECT_ERRNO(usn_socket(PF_INET, SOCK_PACKET, 0), EAFNOSUPPORT);
+	/* The hooks see PF_PACKET; this policy's post_create refuses it. */
+	EXPECT_ERRNO(usn_socket(PF_INET, SOCK_PACKET, 0), EPERM);
 	EXPECT_EQ(seen_family, PF_PACKET);
 	EXPECT_OK(usn_security_register(NULL));
+	fd = usn_socket(PF_INET, SOCK_PACKET, 0);
+	EXPECT_TRUE(fd >= 0);
+	EXPECT_OK(usn_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len));
+	EXPECT_EQ(v, AF_PACKET);
+	EXPECT_OK(usn_close(fd));
 }
 
 TEST(namespace_socket_limit_is_enfile)

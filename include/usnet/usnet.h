@@ -61,6 +61,15 @@ int usn_fcntl(int fd, int cmd, ...);
 int usn_ioctl(int fd, unsigned long request, ...);
 int usn_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 
+/*
+ * mmap(2) and munmap(2) for usnet descriptors: maps a packet socket's
+ * PACKET_RX_RING (offset 0, the ring's whole size). Other descriptors and
+ * addresses go to the kernel's mmap/munmap.
+ */
+void *usn_mmap(void *addr, size_t len, int prot, int flags, int fd,
+	       off_t offset);
+int usn_munmap(void *addr, size_t len);
+
 /* 1 if @fd is a usnet socket, 0 if not. */
 int usn_fd_owned(int fd);
 

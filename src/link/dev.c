@@ -473,7 +473,8 @@ static void dev_queue_xmit_nit(struct sk_buff *skb, struct list_head *list)
 
 	list_for_each_entry_safe(pt, tmp, list, list) {
 		/* A packet socket does not see its own frames (skb_loop_sk). */
-		if (pt->af_packet_priv && pt->af_packet_priv == (void *)skb->sk)
+		if (pt->id_match ? pt->id_match(pt, skb->sk) :
+		    (pt->af_packet_priv && pt->af_packet_priv == (void *)skb->sk))
 			continue;
 		skb2 = skb_clone(skb);
 		if (!skb2)

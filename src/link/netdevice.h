@@ -30,6 +30,7 @@
 struct usn_net;
 struct in_device;
 struct pcap_writer;
+struct sock;
 
 #define MAX_ADDR_LEN		32
 #define ETH_ALEN		6
@@ -113,6 +114,8 @@ struct net_device {
 	const struct header_ops	*header_ops;
 	struct net_device_stats	stats;
 	struct list_head	ptype_all;	/* taps bound to this device */
+	unsigned int		promiscuity;	/* dev_set_promiscuity() users */
+	unsigned int		allmulti;	/* dev_set_allmulti() users */
 	int			rx_fd;		/* kernel fd that signals rx, or -1 */
 	bool			rx_ready;	/* rx_fd was readable */
 	bool			registered;
@@ -147,6 +150,9 @@ struct packet_type {
 	const char		*name;	/* the handler's name, for the receive trace */
 	bool			trace_entry;	/* the handler enters a protocol layer */
 	void			*af_packet_priv;
+	/* Optional: true when @sk sent the frame (a packet fanout group's member). */
+	bool			(*id_match)(struct packet_type *pt,
+					    struct sock *sk);
 	struct list_head	list;
 };
 
@@ -173,6 +179,10 @@ void dev_add_pack(struct usn_net *net, struct packet_type *pt);
 void dev_remove_pack(struct usn_net *net, struct packet_type *pt);
 
 void devices_unregister_all(struct usn_net *net);
+
+/* Reference-counted IFF_PROMISC / IFF_ALLMULTI (dev_addr_lists.c). */
+int dev_set_promiscuity(struct net_device *dev, int inc);
+int dev_set_allmulti(struct net_device *dev, int inc);
 
 /* Device events (NETDEV_UP, _DOWN, _CHANGEMTU, _UNREGISTER); ptr is the device. */
 struct notifier_block;

@@ -16,7 +16,7 @@
 #ifndef USN_SOCKET_MODULE_H
 #define USN_SOCKET_MODULE_H
 
-#define USN_MODULE_ABI		1
+#define USN_MODULE_ABI		2
 
 int request_module(const char *name);
 int module_set_path(const char *path);

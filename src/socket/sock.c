@@ -15,6 +15,7 @@
 #include "net/exec.h"
 #include "net/net.h"
 #include "net/usnet.h"
+#include "core/filter.h"
 #include "socket/sock.h"
 
 #define TCP_CLOSE	7
@@ -49,6 +50,7 @@ void sk_free(struct sock *sk)
 	skb_queue_purge_reason(&sk->sk_receive_queue, SKB_DROP_REASON_SOCKET_CLOSE);
 	skb_queue_purge_reason(&sk->sk_error_queue, SKB_DROP_REASON_SOCKET_CLOSE);
 	skb_queue_purge_reason(&sk->sk_write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+	sk_filter_release(sk->sk_filter);
 	free(sk);
 	put_net(net);
 }
@@ -155,7 +157,7 @@ void skb_set_owner_w(struct sk_buff *skb, struct sock *sk)
 	atomic_fetch_add(&sk->sk_wmem_alloc, (int)skb->truesize);
 }
 
-int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+int __sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 {
 	if (atomic_load(&sk->sk_rmem_alloc) >= sk->sk_rcvbuf) {
 		atomic_fetch_add(&sk->sk_drops, 1);
@@ -168,6 +170,28 @@ int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return 0;
+}
+
+int sock_queue_rcv_skb_reason(struct sock *sk, struct sk_buff *skb,
+			      enum skb_drop_reason *reason)
+{
+	int err;
+
+	if (sk_filter(sk, skb)) {
+		*reason = SKB_DROP_REASON_SOCKET_FILTER;
+		return -EPERM;
+	}
+	err = __sock_queue_rcv_skb(sk, skb);
+	if (err)
+		*reason = SKB_DROP_REASON_SOCKET_RCVBUFF;
+	return err;
+}
+
+int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	enum skb_drop_reason reason;
+
+	return sock_queue_rcv_skb_reason(sk, skb, &reason);
 }
 EXPORT_SYMBOL(sock_queue_rcv_skb);
 
@@ -450,6 +474,21 @@ int sock_setsockopt(struct socket *sock, int level, int optname,
 			sock_reset_flag(sk, SOCK_RCVTSTAMPNS);
 		}
 		return 0;
+	case SO_ATTACH_FILTER: {
+		struct sock_fprog fprog;
+
+		if (optlen != sizeof(fprog))
+			return -EINVAL;
+		memcpy(&fprog, optval, sizeof(fprog));
+		return sk_attach_filter(&fprog, sk);
+	}
+	case SO_DETACH_FILTER:
+		return sk_detach_filter(sk);
+	case SO_LOCK_FILTER:
+		if (sock_flag(sk, SOCK_FILTER_LOCKED) && !valbool)
+			return -EPERM;
+		sock_valbool_flag(sk, SOCK_FILTER_LOCKED, valbool);
+		return 0;
 	case SO_RCVTIMEO:
 		return sock_set_timeout(&sk->sk_rcvtimeo, optval, optlen);
 	case SO_SNDTIMEO:
@@ -542,6 +581,16 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 	case SO_ACCEPTCONN:
 		v.val = sk->sk_state == TCP_LISTEN;
 		break;
+	case SO_LOCK_FILTER:
+		v.val = sock_flag(sk, SOCK_FILTER_LOCKED);
+		break;
+	case SO_GET_FILTER:
+		/* As Linux: @len and the answer count instructions, not bytes. */
+		len = sk_get_filter(sk, optval, (unsigned int)len);
+		if (len < 0)
+			return len;
+		*optlen = len;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -23,6 +23,7 @@
 #include "socket/socket.h"
 
 struct usn_net;
+struct sk_filter;
 
 /* sk_shutdown */
 #define RCV_SHUTDOWN		1
@@ -61,6 +62,7 @@ enum sock_flags {
 	SOCK_RCVTSTAMP,
 	SOCK_RCVTSTAMPNS,
 	SOCK_ZAPPED,
+	SOCK_FILTER_LOCKED,	/* SO_LOCK_FILTER: the filter cannot change */
 };
 
 struct proto {
@@ -128,6 +130,7 @@ struct sock {
 	void			(*sk_write_space)(struct sock *sk);
 	void			(*sk_error_report)(struct sock *sk);
 	void			(*sk_destruct)(struct sock *sk);
+	struct sk_filter	*sk_filter;	/* SO_ATTACH_FILTER (core/filter.c) */
 };
 
 static inline struct usn_net *sock_net(const struct sock *sk)
@@ -229,8 +232,16 @@ int sock_common_setsockopt(struct socket *sock, int level, int optname,
 int sock_common_getsockopt(struct socket *sock, int level, int optname,
 			   void *optval, int *optlen);
 
-/* Charges @skb to @sk's receive buffer and queues it; -ENOMEM when full. */
+/*
+ * Runs @sk's filter on @skb, charges it to the receive buffer and queues
+ * it: 0, -EPERM when the filter drops it, -ENOMEM when the buffer is full
+ * (*@reason says which, for the caller's kfree_skb_reason()).
+ */
+int sock_queue_rcv_skb_reason(struct sock *sk, struct sk_buff *skb,
+			      enum skb_drop_reason *reason);
 int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
+/* The same without the filter, for protocols that ran it already (UDP). */
+int __sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
 void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
 struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,

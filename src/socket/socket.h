@@ -31,6 +31,7 @@ struct usn_net;
 struct sock;
 struct socket;
 struct file;
+struct vm_region;
 
 #define NPROTO			AF_MAX	/* families the table can hold */
 #define SOCK_MAX		(SOCK_PACKET + 1)
@@ -122,6 +123,12 @@ struct proto_ops {
 				   size_t total_len);
 	int		(*recvmsg)(struct socket *sock, struct kmsghdr *m,
 				   size_t total_len, int flags);
+	/*
+	 * Optional (NULL: ENODEV, as sock_no_mmap): hands out, with a
+	 * mapping reference taken, the region usn_mmap() maps (socket/mmap.h).
+	 */
+	int		(*mmap)(struct socket *sock, size_t len, long offset,
+				struct vm_region **region);
 };
 
 struct net_proto_family {

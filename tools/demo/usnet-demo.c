@@ -9,11 +9,13 @@
  * answers to bad calls.
  *
  * The link-layer part sends and taps frames with internal calls
- * (dev_queue_xmit, a ptype_all packet_type): AF_PACKET, which lets a
- * program do that through sockets, comes in a later issue.
+ * (dev_queue_xmit, a ptype_all packet_type); the table section then shows
+ * every row of the seed's table of receive paths live, one socket of the
+ * row's kind at a time, AF_PACKET rows included.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +312,139 @@ static long tcp_exchange(struct usn_net *left, struct usn_net *right,
 	return got;
 }
 
+/* The first trace line of @net that ends in "->@func"; "" if none. */
+static void row_path(struct usn_net *net, const char *func, char *out, size_t len)
+{
+	char buf[65536];
+	ssize_t n = usn_trace_read(net, buf, sizeof(buf) - 1);
+
+	*out = 0;
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (char *save, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *end = strrchr(line, '>');
+
+		if (end && !strcmp(end + 1, func)) {
+			snprintf(out, len, "%s", line);
+			return;
+		}
+	}
+}
+
+/* One TCP connection from left to right's port 81, opened and closed. */
+static void tcp_connect_once(struct usn_net *left, struct usn_net *right)
+{
+	struct sockaddr_in srv = sin_of("0.0.0.0", 81), dst = sin_of("10.0.0.2", 81);
+	int l, c, s;
+
+	usn_setns(right);
+	l = usn_socket(AF_INET, SOCK_STREAM, 0);
+	usn_bind(l, (struct sockaddr *)&srv, sizeof(srv));
+	usn_listen(l, 4);
+	usn_setns(left);
+	c = usn_socket(AF_INET, SOCK_STREAM, 0);
+	usn_connect(c, (struct sockaddr *)&dst, sizeof(dst));
+	s = usn_accept(l, NULL, NULL);
+	usn_close(c);
+	usn_close(s);
+	usn_close(l);
+	usn_sim_run(10000000);
+	usn_setns(NULL);
+}
+
+/* A row of the seed's table: the socket to open in right, and where its path ends. */
+struct seed_row {
+	const char	*family, *type, *proto;
+	int		af, sock_type, protocol;
+	const char	*func;
+};
+
+#define ETH_P_ALL_BE	0x0300	/* htons(ETH_P_ALL) */
+#define ETH_P_IP_BE	0x0008	/* htons(ETH_P_IP) */
+
+static const struct seed_row seed_table[] = {
+	{ "PF_INET", "SOCK_STREAM", "IPPROTO_TCP", AF_INET, SOCK_STREAM, 0, "tcp_v4_rcv" },
+	{ "PF_INET", "SOCK_DGRAM", "IPPROTO_UDP", AF_INET, SOCK_DGRAM, 0, "udp_rcv" },
+	{ "PF_INET", "SOCK_RAW", "IPPROTO_ICMP", AF_INET, SOCK_RAW, IPPROTO_ICMP, "raw_rcv" },
+	{ "PF_INET", "SOCK_PACKET", "ETH_P_ALL", AF_INET, SOCK_PACKET, ETH_P_ALL_BE, "packet_rcv_spkt" },
+	{ "PF_PACKET", "SOCK_DGRAM", "ETH_P_ALL", AF_PACKET, SOCK_DGRAM, ETH_P_ALL_BE, "packet_rcv" },
+	{ "PF_PACKET", "SOCK_DGRAM", "ETH_P_IP", AF_PACKET, SOCK_DGRAM, ETH_P_IP_BE, "packet_rcv" },
+	{ "PF_PACKET", "SOCK_RAW", "ETH_P_ALL", AF_PACKET, SOCK_RAW, ETH_P_ALL_BE, "packet_rcv" },
+	{ "PF_PACKET", "SOCK_RAW", "ETH_P_IP", AF_PACKET, SOCK_RAW, ETH_P_IP_BE, "packet_rcv" },
+	{ "PF_PACKET", "SOCK_PACKET", "ETH_P_ALL", AF_PACKET, SOCK_PACKET, ETH_P_ALL_BE, "packet_rcv_spkt" },
+	{ "PF_PACKET", "SOCK_PACKET", "ETH_P_IP", AF_PACKET, SOCK_PACKET, ETH_P_IP_BE, "packet_rcv_spkt" },
+};
+
+static const char *const pkttype_name[] = {
+	"PACKET_HOST", "PACKET_BROADCAST", "PACKET_MULTICAST", "PACKET_OTHERHOST",
+	"PACKET_OUTGOING",
+};
+
+/*
+ * Each row of the seed's table, live: a socket of the row's kind in
+ * right, traffic from left that reaches it, and the path the trace saw.
+ */
+static void print_seed_table(struct usn_net *left, struct usn_net *right)
+{
+	char path[256], buf[2048], what[96];
+
+	printf("\n  the seed's table of receive paths, each row live in right:\n");
+	for (size_t i = 0; i < sizeof(seed_table) / sizeof(seed_table[0]); i++) {
+		const struct seed_row *r = &seed_table[i];
+		struct timeval tv = { 2, 0 };
+		int fd = -1;
+
+		usn_setns(right);
+		/* TCP and UDP rows: the exchange opens its own sockets. */
+		if (r->af != AF_INET || r->sock_type == SOCK_RAW || r->sock_type == SOCK_PACKET) {
+			fd = usn_socket(r->af, r->sock_type, r->protocol);
+			usn_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
+		usn_setns(NULL);
+		usn_trace_start(right, 0);
+		if (r->sock_type == SOCK_STREAM)
+			tcp_connect_once(left, right);
+		else if (r->sock_type == SOCK_RAW && r->af == AF_INET)
+			raw_ping(left, "10.0.0.2", 10 + (int)i);
+		else
+			udp_echo(left, right, 5);
+		row_path(right, r->func, path, sizeof(path));
+		usn_trace_stop(right);
+		*what = 0;
+		if (fd >= 0 && r->af == AF_PACKET && r->sock_type != SOCK_PACKET) {
+			struct sockaddr_ll sll;
+			socklen_t len = sizeof(sll);
+			ssize_t n;
+
+			usn_setns(right);
+			n = usn_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+					 (struct sockaddr *)&sll, &len);
+			if (n > 0)
+				snprintf(what, sizeof(what), "  (%zd bytes, %s)", n,
+					 sll.sll_pkttype < 5 ? pkttype_name[sll.sll_pkttype] : "?");
+		} else if (fd >= 0 && r->sock_type == SOCK_PACKET) {
+			struct sockaddr_pkt spkt;
+			socklen_t len = sizeof(spkt);
+			ssize_t n;
+
+			usn_setns(right);
+			n = usn_recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+					 (struct sockaddr *)&spkt, &len);
+			if (n > 0)
+				snprintf(what, sizeof(what), "  (%zd bytes from %.14s)", n,
+					 (const char *)spkt.spkt_device);
+		}
+		usn_setns(right);
+		if (fd >= 0)
+			usn_close(fd);
+		usn_setns(NULL);
+		printf("    %-9s %-11s %-12s %s%s\n", r->family, r->type, r->proto,
+		       *path ? path : "(not seen)", what);
+	}
+}
+
 /* Where the rows of the seed's table built so far end. */
 static const char *const seed_rows[] = { "tcp_v4_rcv", "udp_rcv", "raw_rcv", NULL };
 
@@ -399,6 +534,7 @@ int main(int argc, char **argv)
 	printf("  receive trace in right, the rows of the seed's table:\n");
 	print_rows(right, seed_rows);
 	usn_close(raw);
+	print_seed_table(left, right);
 	printf("  counters     right: Ip.InReceives %llu, Ip.ReasmOKs %llu, Icmp.InEchos %llu,"
 	       " Udp.InDatagrams %llu,\n               Tcp.PassiveOpens %llu, Tcp.InSegs %llu,"
 	       " Tcp.OutSegs %llu, Arp.InRequests %llu\n",

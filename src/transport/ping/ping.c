@@ -213,6 +213,7 @@ bool ping_rcv(struct sk_buff *skb)
 {
 	struct usn_net *net = dev_net(skb->dev);
 	const uint8_t *iph = ip_hdr(skb);
+	enum skb_drop_reason reason;
 	struct sock *sk;
 	int dif;
 
@@ -223,8 +224,8 @@ bool ping_rcv(struct sk_buff *skb)
 	if (!sk)
 		return false;
 	skb_reset_transport_header(skb);
-	if (sock_queue_rcv_skb(sk, skb))
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+	if (sock_queue_rcv_skb_reason(sk, skb, &reason))
+		kfree_skb_reason(skb, reason);
 	return true;
 }
 

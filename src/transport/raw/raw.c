@@ -104,11 +104,12 @@ static bool icmp_filter(const struct sock *sk, const struct sk_buff *skb)
 static int raw_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	TRACE_FUNC(sock_net(sk));
+	enum skb_drop_reason reason;
 
-	/* The reader gets the IP header too. */
+	/* The reader (and the socket filter) gets the IP header too. */
 	skb_push(skb, (unsigned int)(skb->data - skb_network_header(skb)));
-	if (sock_queue_rcv_skb(sk, skb)) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+	if (sock_queue_rcv_skb_reason(sk, skb, &reason)) {
+		kfree_skb_reason(skb, reason);
 		return -1;
 	}
 	return 0;

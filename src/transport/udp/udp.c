@@ -24,6 +24,7 @@
 #include <netinet/udp.h>	/* SOL_UDP */
 #include <stdlib.h>
 #include <string.h>
+#include "core/filter.h"
 #include "family/inet/inet_sock.h"
 #include "link/netdevice.h"
 #include "net/net.h"
@@ -355,8 +356,15 @@ static int udp_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct usn_net *net = sock_net(sk);
 
+	/* The socket filter sees the UDP header, as in udp_queue_rcv_one_skb(). */
+	if (sk_filter_trim_cap(sk, skb, UDP_HLEN)) {
+		UDP_INC_STATS(net, InErrors);
+		atomic_fetch_add(&sk->sk_drops, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_FILTER);
+		return -1;
+	}
 	skb_pull(skb, UDP_HLEN);
-	if (sock_queue_rcv_skb(sk, skb)) {
+	if (__sock_queue_rcv_skb(sk, skb)) {
 		UDP_INC_STATS(net, RcvbufErrors);
 		UDP_INC_STATS(net, InErrors);
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
