@@ -242,6 +242,7 @@ static void copy_skb_header(struct sk_buff *n, const struct sk_buff *old)
 	memcpy(n->cb, old->cb, sizeof(n->cb));
 	n->protocol = old->protocol;
 	n->pkt_type = old->pkt_type;
+	n->skb_iif = old->skb_iif;
 }
 
 struct sk_buff *skb_clone(struct sk_buff *skb)
