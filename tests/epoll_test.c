@@ -150,3 +150,48 @@ TEST(close_while_another_thread_waits)
 	pthread_join(t, NULL);
 	EXPECT_EQ(w.n, 0);
 }
+
+struct sender_arg {
+	int fd;
+	uint16_t port;
+};
+
+static void *delayed_sender(void *p)
+{
+	struct sender_arg *s = p;
+
+	sleep_ms(50);
+	udp_send(s->fd, s->port);
+	return NULL;
+}
+
+/* External mode: the waiting thread drives the namespace itself. */
+TEST(external_namespace_wait)
+{
+	struct usn_net *net = usn_net_create("ext-epoll", USN_NET_EXTERNAL);
+	struct epoll_event out[1];
+	struct sender_arg s = { .port = 7133 };
+	int ep, b;
+	uint64_t t0;
+	pthread_t t;
+
+	ASSERT_TRUE(net);
+	EXPECT_OK(usn_setns(net));
+	ep = usn_epoll_create1(0);
+	b = udp_bound(7133);
+	s.fd = udp_bound(0);
+	ASSERT_TRUE(ep >= 0 && b >= 0 && s.fd >= 0);
+	EXPECT_OK(ep_add(ep, b, EPOLLIN, 5));
+	t0 = now_ns();
+	EXPECT_EQ(usn_epoll_wait(ep, out, 1, 40), 0);
+	EXPECT_TRUE(now_ns() - t0 >= 40000000ULL);
+	pthread_create(&t, NULL, delayed_sender, &s);
+	EXPECT_EQ(usn_epoll_wait(ep, out, 1, 5000), 1);
+	EXPECT_EQ(out[0].data.u64, 5);
+	pthread_join(t, NULL);
+	usn_close(s.fd);
+	usn_close(b);
+	usn_close(ep);
+	EXPECT_OK(usn_setns(NULL));
+	EXPECT_OK(usn_net_destroy(net));
+}
