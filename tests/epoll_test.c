@@ -107,8 +107,8 @@ static int waiters_woken(uint32_t flags)
 {
 	int ep1 = usn_epoll_create1(0), ep2 = usn_epoll_create1(0);
 	int a = udp_bound(0), b = udp_bound(7132);
-	struct waiter_arg w1 = { .ep = ep1, .timeout = 400 };
-	struct waiter_arg w2 = { .ep = ep2, .timeout = 400 };
+	struct waiter_arg w1 = { .ep = ep1, .timeout = 600 };
+	struct waiter_arg w2 = { .ep = ep2, .timeout = 600 };
 	pthread_t t1, t2;
 	int woken;
 
@@ -116,7 +116,7 @@ static int waiters_woken(uint32_t flags)
 	ep_add(ep2, b, EPOLLIN | flags, 2);
 	pthread_create(&t1, NULL, epoll_waiter, &w1);
 	pthread_create(&t2, NULL, epoll_waiter, &w2);
-	sleep_ms(100);
+	sleep_ms(200);		/* both blocked by then */
 	udp_send(a, 7132);
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);

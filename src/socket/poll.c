@@ -83,6 +83,7 @@ struct poll_ctx {
 	struct file		**files;
 	struct usn_net		*drive[POLL_DRIVE_MAX];	/* external namespaces to run */
 	unsigned int		ndrive;
+	unsigned int		always;	/* reported unasked: POLLERR|POLLHUP, or none */
 	struct poll_table_struct pt;
 };
 
@@ -108,7 +109,7 @@ static int do_pollfd_pass(struct poll_ctx *c, struct poll_table_struct *pt)
 			pt->events = (unsigned int)(unsigned short)p->events;
 		mask = vfs_poll(file, pt);
 		p->revents = (short)(mask & ((unsigned int)(unsigned short)p->events |
-					     POLLERR | POLLHUP | POLLNVAL));
+					     c->always));
 		if (p->revents)
 			count++;
 	}
@@ -144,9 +145,10 @@ static long do_poll(struct poll_ctx *c, uint64_t deadline, bool timed_out)
 }
 
 long do_sys_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
-		 bool nowait)
+		 bool nowait, bool exact)
 {
-	struct poll_ctx c = { .fds = fds, .nfds = nfds };
+	struct poll_ctx c = { .fds = fds, .nfds = nfds,
+			      .always = exact ? 0 : POLLERR | POLLHUP };
 	struct rlimit rl;
 	size_t n = nfds ? nfds : 1;
 	long r = -ENOMEM;
@@ -231,7 +233,7 @@ static long sys_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 	if (timeout > 0)
 		deadline = usn_clock_now() + (uint64_t)timeout * 1000000ULL;
-	return do_sys_poll(fds, nfds, deadline, timeout == 0);
+	return do_sys_poll(fds, nfds, deadline, timeout == 0, false);
 }
 
 static long sys_ppoll(struct pollfd *fds, nfds_t nfds,
@@ -248,7 +250,7 @@ static long sys_ppoll(struct pollfd *fds, nfds_t nfds,
 	r = poll_sigmask_enter(sigmask, &old);
 	if (r)
 		return r;
-	r = do_sys_poll(fds, nfds, deadline, nowait);
+	r = do_sys_poll(fds, nfds, deadline, nowait, false);
 	poll_sigmask_leave(sigmask, &old);
 	return r;
 }

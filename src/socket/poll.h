@@ -24,9 +24,10 @@ struct usn_net;
 /*
  * poll() over @fds until @deadline (process clock, ns; NET_DEADLINE_NONE
  * for none), or one pass only when @nowait. Returns the count or -errno.
+ * @exact (select): only the events asked count, not POLLERR/POLLHUP too.
  */
 long do_sys_poll(struct pollfd *fds, nfds_t nfds, uint64_t deadline,
-		 bool nowait);
+		 bool nowait, bool exact);
 
 /* Takes @e off @wq under the queue's lock: its own, or @net's. */
 void wq_unhook(struct wait_queue_head *wq, struct wait_queue_entry *e,

@@ -82,44 +82,35 @@ static long core_sys_select(int n, fd_set *inp, fd_set *outp, fd_set *exp,
 		return -ENOMEM;
 	nfds = 0;
 	for (int fd = 0; fd < n; fd++) {
-		short ev = 0;
+		/* Exactly what counts for the sets asked: a bare POLLHUP does
+		 * not end a wait for writability, as in the kernel. */
+		short ev = (short)((fds_isset(inp, fd) ? POLLIN_SET : 0) |
+				   (fds_isset(outp, fd) ? POLLOUT_SET : 0) |
+				   (fds_isset(exp, fd) ? POLLEX_SET : 0));
 
-		if (fds_isset(inp, fd))
-			ev |= POLLIN | POLLRDNORM | POLLRDBAND;
-		if (fds_isset(outp, fd))
-			ev |= POLLOUT | POLLWRNORM | POLLWRBAND;
-		if (fds_isset(exp, fd))
-			ev |= POLLPRI;
 		if (ev)
 			pfd[nfds++] = (struct pollfd){ .fd = fd, .events = ev };
 	}
-	r = do_sys_poll(pfd, (nfds_t)nfds, deadline, nowait);
+	r = do_sys_poll(pfd, (nfds_t)nfds, deadline, nowait, true);
 	if (r < 0)
 		goto out;
 	/* Only now are the caller's sets overwritten: an error leaves them. */
-	for (int i = 0; i < nfds; i++) {
-		int fd = pfd[i].fd;
-
-		pfd[i].events = (short)((fds_isset(inp, fd) ? POLLIN_SET : 0) |
-					(fds_isset(outp, fd) ? POLLOUT_SET : 0) |
-					(fds_isset(exp, fd) ? POLLEX_SET : 0));
-	}
 	fds_zero(inp, n);
 	fds_zero(outp, n);
 	fds_zero(exp, n);
 	for (int i = 0; i < nfds; i++) {
-		unsigned int m = (unsigned short)pfd[i].revents &
-				 (unsigned short)pfd[i].events;
+		unsigned int m = (unsigned short)pfd[i].revents;
+		unsigned int asked = (unsigned short)pfd[i].events;
 
-		if (m & POLLIN_SET) {
+		if ((m & POLLIN_SET) && (asked & POLLIN)) {
 			fds_set(inp, pfd[i].fd);
 			count++;
 		}
-		if (m & POLLOUT_SET) {
+		if ((m & POLLOUT_SET) && (asked & POLLOUT)) {
 			fds_set(outp, pfd[i].fd);
 			count++;
 		}
-		if (m & POLLEX_SET) {
+		if ((m & POLLEX_SET) && (asked & POLLPRI)) {
 			fds_set(exp, pfd[i].fd);
 			count++;
 		}
