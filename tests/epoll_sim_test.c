@@ -33,7 +33,6 @@ TEST(timeouts_are_exact_in_virtual_time)
 	t0 = usn_sim_now();
 	EXPECT_EQ(usn_select(b + 1, &r, NULL, NULL, &tv), 0);
 	EXPECT_EQ(usn_sim_now() - t0, 1250000000ULL);
-	/* A timer of the stack ends the wait: a TCP peer's FIN after a delay. */
 	usn_close(b);
 	usn_close(ep);
 }

@@ -296,12 +296,13 @@ static void ep_ptable_queue_proc(struct file *file, struct wait_queue_head *whea
 	epi->nwait++;
 }
 
-/* The item's events now; hooks it on the target's queues when @pt is set. */
+/*
+ * The item's events now; hooks it on the target's queues when @pt is set.
+ * ep->mtx held, which every change of epi->event holds too.
+ */
 static unsigned int ep_item_poll(struct epitem *epi, struct poll_table_struct *pt)
 {
-	unsigned int events = __atomic_load_n(&epi->event.events, __ATOMIC_RELAXED);
-
-	return vfs_poll(epi->file, pt) & events;
+	return vfs_poll(epi->file, pt) & epi->event.events;
 }
 
 static void ep_unregister_pollwait(struct epitem *epi)
