@@ -14,8 +14,11 @@
 #define USNET_USNET_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -61,7 +64,30 @@ int usn_fcntl(int fd, int cmd, ...);
 int usn_ioctl(int fd, unsigned long request, ...);
 int usn_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 
-/* 1 if @fd is a usnet socket, 0 if not. */
+/*
+ * Readiness over usnet descriptors (docs/readiness.md). An epoll fd is a
+ * usnet descriptor too: usn_close() it, put it in usn_poll() or in another
+ * epoll set. A kernel descriptor in these calls: usn_poll/ppoll report
+ * POLLNVAL, usn_select/pselect fail with EBADF, usn_epoll_ctl with EPERM.
+ */
+int usn_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p,
+	      const sigset_t *sigmask);
+int usn_select(int nfds, fd_set *readfds, fd_set *writefds,
+	       fd_set *exceptfds, struct timeval *timeout);
+int usn_pselect(int nfds, fd_set *readfds, fd_set *writefds,
+		fd_set *exceptfds, const struct timespec *timeout,
+		const sigset_t *sigmask);
+int usn_epoll_create(int size);
+int usn_epoll_create1(int flags);
+int usn_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
+int usn_epoll_wait(int epfd, struct epoll_event *events, int maxevents,
+		   int timeout);
+int usn_epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
+		    int timeout, const sigset_t *sigmask);
+int usn_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+		     const struct timespec *timeout, const sigset_t *sigmask);
+
+/* 1 if @fd is a usnet descriptor (a socket or an epoll fd), 0 if not. */
 int usn_fd_owned(int fd);
 
 /* ---------------------------------------------------------------------------

@@ -83,9 +83,19 @@ void waiter_wake(struct usn_waiter *w)
 
 void wake_up_poll(struct wait_queue_head *wq, unsigned int events)
 {
-	struct wait_queue_entry *e;
+	struct wait_queue_entry *e, *n;
+	int woke;
 
-	list_for_each_entry(e, &wq->head, entry)
-		if (e->events & events)
+	list_for_each_entry_safe(e, n, &wq->head, entry) {
+		if (!(e->events & events))
+			continue;
+		if (e->func) {
+			woke = e->func(e, events);
+		} else {
 			waiter_wake(e->waiter);
+			woke = 1;
+		}
+		if (woke && (e->flags & WQ_FLAG_EXCLUSIVE))
+			break;
+	}
 }

@@ -32,19 +32,39 @@ struct usn_waiter {
 	int		efd;		/* eventfd, created on first external wait */
 };
 
+/*
+ * A queue is guarded by the namespace lock of the socket that owns it, or,
+ * when @lock is set (an epoll instance's queues), by that leaf mutex.
+ */
 struct wait_queue_head {
 	struct list_head head;
+	pthread_mutex_t	*lock;
 };
+
+struct wait_queue_entry;
+
+/*
+ * A wake-up callback (epoll's ep_poll_callback), run under the queue's
+ * lock instead of waking a waiter: returns non-zero when it "woke" someone,
+ * which ends the walk at an exclusive entry.
+ */
+typedef int (*wait_queue_func_t)(struct wait_queue_entry *e,
+				 unsigned int events);
+
+#define WQ_FLAG_EXCLUSIVE	0x01
 
 struct wait_queue_entry {
 	struct list_head	entry;
 	struct usn_waiter	*waiter;
 	unsigned int		events;	/* poll events of interest; ~0 for any */
+	unsigned int		flags;	/* WQ_FLAG_* */
+	wait_queue_func_t	func;	/* NULL: wake @waiter */
 };
 
 static inline void init_waitqueue_head(struct wait_queue_head *wq)
 {
 	INIT_LIST_HEAD(&wq->head);
+	wq->lock = NULL;
 }
 
 static inline void init_wait_entry(struct wait_queue_entry *e,
@@ -53,11 +73,33 @@ static inline void init_wait_entry(struct wait_queue_entry *e,
 	INIT_LIST_HEAD(&e->entry);
 	e->waiter = w;
 	e->events = events;
+	e->flags = 0;
+	e->func = NULL;
 }
 
+static inline void init_waitqueue_func_entry(struct wait_queue_entry *e,
+					     wait_queue_func_t func)
+{
+	init_wait_entry(e, NULL, ~0u);
+	e->func = func;
+}
+
+/*
+ * Non-exclusive entries go first and exclusive ones last, as in Linux, so
+ * a wake-up reaches every non-exclusive entry before it stops at the first
+ * exclusive one that took it.
+ */
 static inline void add_wait_queue(struct wait_queue_head *wq,
 				  struct wait_queue_entry *e)
 {
+	e->flags &= ~WQ_FLAG_EXCLUSIVE;
+	list_add(&e->entry, &wq->head);
+}
+
+static inline void add_wait_queue_exclusive(struct wait_queue_head *wq,
+					    struct wait_queue_entry *e)
+{
+	e->flags |= WQ_FLAG_EXCLUSIVE;
 	list_add_tail(&e->entry, &wq->head);
 }
 
@@ -74,7 +116,10 @@ static inline bool wq_has_sleeper(const struct wait_queue_head *wq)
 struct usn_waiter *waiter_current(void);
 void waiter_reset(struct usn_waiter *w);
 void waiter_wake(struct usn_waiter *w);
-/* Wakes every waiter on @wq interested in any of @events. */
+/*
+ * Wakes every non-exclusive entry on @wq interested in any of @events, and
+ * the first exclusive one that takes the wake-up.
+ */
 void wake_up_poll(struct wait_queue_head *wq, unsigned int events);
 
 static inline void wake_up(struct wait_queue_head *wq)

@@ -19,8 +19,11 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "net/net.h"
+#include "socket/eventpoll.h"
 #include "socket/file.h"
 #include "socket/socket.h"
+#include "socket/sys.h"
 
 #define FDT_CHUNK	1024
 
@@ -72,7 +75,29 @@ static ino_t fd_inode(int kfd)
 	return fstat(kfd, &st) ? 0 : st.st_ino;
 }
 
-struct file *file_alloc(struct socket *sock, unsigned int f_flags)
+/* A socket's readiness: its family's poll under the namespace lock. */
+static unsigned int sock_poll(struct file *file, struct poll_table_struct *pt)
+{
+	struct socket *sock = file->sock;
+
+	if (pt)
+		pt->cur_net = sock->net;
+	return SOCK_LOCKED(sock, sock->ops->poll(file, sock, pt));
+}
+
+static void sock_close(struct file *file)
+{
+	sock_release(file->sock);
+}
+
+const struct file_operations socket_file_ops = {
+	.poll		= sock_poll,
+	.release	= sock_close,
+};
+
+/* A file that is not a socket (an epoll instance), as anon_inode_getfile(). */
+struct file *file_alloc_anon(const struct file_operations *fops, void *priv,
+			     unsigned int f_flags)
 {
 	struct file *file = calloc(1, sizeof(*file));
 
@@ -80,6 +105,17 @@ struct file *file_alloc(struct socket *sock, unsigned int f_flags)
 		return NULL;
 	atomic_init(&file->f_count, 1);
 	file->f_flags = f_flags;
+	file->f_op = fops;
+	file->private_data = priv;
+	return file;
+}
+
+struct file *file_alloc(struct socket *sock, unsigned int f_flags)
+{
+	struct file *file = file_alloc_anon(&socket_file_ops, NULL, f_flags);
+
+	if (!file)
+		return NULL;
 	file->sock = sock;
 	sock->file = file;
 	return file;
@@ -89,7 +125,9 @@ void fput(struct file *file)
 {
 	if (atomic_fetch_sub(&file->f_count, 1) != 1)
 		return;
-	sock_release(file->sock);
+	/* Out of every epoll set first, as the kernel's __fput() does. */
+	eventpoll_release(file);
+	file->f_op->release(file);
 	free(file);
 }
 
@@ -169,6 +207,11 @@ struct socket *sockfd_lookup_light(int fd, int *err, struct file **filep)
 
 	if (!file) {
 		*err = fd_not_ours_errno(fd);
+		return NULL;
+	}
+	if (!sock_from_file(file)) {
+		fput(file);
+		*err = -ENOTSOCK;
 		return NULL;
 	}
 	*filep = file;
@@ -255,6 +298,7 @@ int fd_set_cloexec(int fd, bool on)
 	return r;
 }
 
+/* 1 if @fd is a usnet descriptor (a socket or an epoll instance). */
 __public int usn_fd_owned(int fd)
 {
 	struct file *file = fget(fd);

@@ -81,11 +81,22 @@ void iov_iter_init(struct iov_iter *i, const struct iovec *iov,
 int put_cmsg(struct kmsghdr *msg, int level, int type, size_t len,
 	     const void *data);
 
+struct poll_table_struct;
+
+/*
+ * How poll_wait() hooks a caller on a queue: NULL for poll()/select() (the
+ * waiter entries below); epoll installs its own (ep_ptable_queue_proc).
+ */
+typedef void (*poll_queue_proc)(struct file *file, struct wait_queue_head *wq,
+				struct poll_table_struct *pt);
+
 /* The poll_table of one poll() call: registers its waiter on socket queues. */
 struct poll_table_struct {
+	poll_queue_proc		qproc;		/* NULL: the fields below */
 	struct usn_waiter	*waiter;
 	struct wait_queue_entry	*entries;
 	struct usn_net		**entry_net;	/* whose lock guards entries[i] */
+	struct wait_queue_head	**entry_wq;	/* ... unless its queue has a lock */
 	struct usn_net		*cur_net;	/* of the socket being polled */
 	unsigned int		nr;
 	unsigned int		max;
@@ -142,13 +153,43 @@ struct socket {
 	struct wait_queue_head	wq;
 };
 
-/* An open socket file: shared by dup()ed fds, as the kernel's struct file. */
+/*
+ * What a file is: a socket (socket_file_ops) or an epoll instance
+ * (eventpoll.c). poll() takes the locks the file needs itself; release()
+ * runs when the last reference goes.
+ */
+struct file_operations {
+	unsigned int	(*poll)(struct file *file, struct poll_table_struct *pt);
+	void		(*release)(struct file *file);
+};
+
+struct epitem;
+
+/* An open file: shared by dup()ed fds, as the kernel's struct file. */
 struct file {
 	atomic_int		f_count;
 	unsigned int		f_flags;	/* O_NONBLOCK, O_ASYNC */
 	pid_t			f_owner;	/* F_SETOWN */
-	struct socket		*sock;
+	struct socket		*sock;		/* NULL unless a socket */
+	const struct file_operations *f_op;
+	void			*private_data;	/* the epoll instance */
+	struct epitem		*f_ep;		/* epoll items watching it */
 };
+
+extern const struct file_operations socket_file_ops;
+
+/* The socket behind @file, or NULL when it is not a socket (ENOTSOCK). */
+static inline struct socket *sock_from_file(struct file *file)
+{
+	return file->f_op == &socket_file_ops ? file->sock : NULL;
+}
+
+/* The file's readiness, registering @pt's caller on its queues if given. */
+static inline unsigned int vfs_poll(struct file *file,
+				    struct poll_table_struct *pt)
+{
+	return file->f_op->poll(file, pt);
+}
 
 /* socket.c: the family registry and socket life cycle */
 int sock_register(const struct net_proto_family *ops);

@@ -102,6 +102,8 @@ static long sock_ioctl(int fd, struct file *file, unsigned long cmd, void *argp)
 	case FIONCLEX:
 		return fd_set_cloexec(fd, cmd == FIOCLEX);
 	}
+	if (!sock_from_file(file))
+		return -ENOTTY;		/* an epoll fd has no ioctls of its own */
 	err = SOCK_LOCKED(sock, sock->ops->ioctl(sock, (unsigned int)cmd,
 						 (unsigned long)argp));
 	if (err == -ENOIOCTLCMD)

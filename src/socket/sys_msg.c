@@ -303,7 +303,10 @@ static long file_rw(int fd, const struct iovec *iov, int iovcnt, bool write)
 		r = write ? writev(fd, iov, iovcnt) : readv(fd, iov, iovcnt);
 		return r < 0 ? -errno : r;
 	}
-	r = sock_rw(file->sock, file, iov, iovcnt, write);
+	if (!sock_from_file(file))
+		r = -EINVAL;	/* an epoll fd cannot be read or written */
+	else
+		r = sock_rw(file->sock, file, iov, iovcnt, write);
 	fput(file);
 	return r;
 }
