@@ -6,9 +6,9 @@
  *   pd_init.c    the entry point, --so_flags, the namespace, free()
  *   pd_fds.c     the descriptors handed out, and telling whether a number
  *                is still ours after packetdrill closed it with libc
- *   pd_calls.c   the socket calls (POSIX signatures after userdata)
+ *   pd_calls.c   the socket and epoll calls (POSIX signatures after userdata)
  *   pd_netdev.c  netdev_send/receive, usleep, gettimeofday
- *   pd_extra.c   epoll, pipe, splice
+ *   pd_extra.c   pipe, splice
  */
 #ifndef USN_PACKETDRILL_PD_H
 #define USN_PACKETDRILL_PD_H

@@ -5,6 +5,10 @@
  * on a descriptor usnet does not own (a pipe from the pipe member) goes to
  * the kernel, as usn_read/usn_write/usn_close/usn_fcntl/usn_ioctl do.
  *
+ * The epoll members are usn_epoll_*: an epoll instance is a usnet
+ * descriptor (a real kernel fd too) over usnet sockets; epoll_wait sleeps
+ * like any blocking call.
+ *
  * socket() makes the socket in this instance's namespace whichever thread
  * calls; every other call acts on the namespace of the socket it names.
  * Blocking calls sleep on the caller's condition variable, so packetdrill's
@@ -213,6 +217,28 @@ static int pd_poll(void *ud, struct pollfd *fds, nfds_t nfds, int timeout)
 	return usn_poll(fds, nfds, timeout);
 }
 
+static int pd_epoll_create(void *ud, int size)
+{
+	struct pd_state *st = ud;
+
+	PD_CHECK(st);
+	return pd_new_fd(st, usn_epoll_create(size));
+}
+
+static int pd_epoll_ctl(void *ud, int epfd, int op, int fd,
+			struct epoll_event *event)
+{
+	PD_CHECK((struct pd_state *)ud);
+	return usn_epoll_ctl(epfd, op, fd, event);
+}
+
+static int pd_epoll_wait(void *ud, int epfd, struct epoll_event *events,
+			 int maxevents, int timeout)
+{
+	PD_CHECK((struct pd_state *)ud);
+	return usn_epoll_wait(epfd, events, maxevents, timeout);
+}
+
 void pd_calls_init(struct packetdrill_interface *ifc)
 {
 	ifc->socket = pd_socket;
@@ -237,4 +263,7 @@ void pd_calls_init(struct packetdrill_interface *ifc)
 	ifc->getsockopt = pd_getsockopt;
 	ifc->setsockopt = pd_setsockopt;
 	ifc->poll = pd_poll;
+	ifc->epoll_create = pd_epoll_create;
+	ifc->epoll_ctl = pd_epoll_ctl;
+	ifc->epoll_wait = pd_epoll_wait;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pd_extra.c - the members beyond the socket calls: epoll, pipe, splice.
+ * pd_extra.c - the members beyond the socket calls: pipe and splice.
  *
  * pipe() is the kernel's: a pipe is no socket, and usn_read/usn_write/
  * usn_close hand a kernel descriptor to the kernel.
@@ -14,10 +14,6 @@
  * reads no more than the pipe has room for; pipe -> socket looks at the
  * pipe's bytes with tee() first and consumes only what the socket took, so
  * no byte is lost either way. At most PD_SPLICE_MAX bytes a call.
- *
- * epoll: usn_epoll_* are not in usnet yet; the three members fail with
- * ENOSYS, as a kernel without epoll does. TODO(epoll merge): wire them to
- * usn_epoll_create/usn_epoll_ctl/usn_epoll_wait.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,38 +27,6 @@
 #include "pd.h"
 
 #define PD_SPLICE_MAX	65536
-
-static int pd_epoll_create(void *ud, int size)
-{
-	(void)ud;
-	(void)size;
-	errno = ENOSYS;		/* TODO(epoll merge): usn_epoll_create(size) */
-	return -1;
-}
-
-static int pd_epoll_ctl(void *ud, int epfd, int op, int fd,
-			struct epoll_event *event)
-{
-	(void)ud;
-	(void)epfd;
-	(void)op;
-	(void)fd;
-	(void)event;
-	errno = ENOSYS;		/* TODO(epoll merge): usn_epoll_ctl() */
-	return -1;
-}
-
-static int pd_epoll_wait(void *ud, int epfd, struct epoll_event *events,
-			 int maxevents, int timeout)
-{
-	(void)ud;
-	(void)epfd;
-	(void)events;
-	(void)maxevents;
-	(void)timeout;
-	errno = ENOSYS;		/* TODO(epoll merge): usn_epoll_wait() */
-	return -1;
-}
 
 static int pd_pipe(void *ud, int pipefd[2])
 {
@@ -205,9 +169,6 @@ static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out,
 
 void pd_extra_init(struct packetdrill_interface *ifc)
 {
-	ifc->epoll_create = pd_epoll_create;
-	ifc->epoll_ctl = pd_epoll_ctl;
-	ifc->epoll_wait = pd_epoll_wait;
 	ifc->pipe = pd_pipe;
 	ifc->splice = pd_splice;
 }

@@ -89,7 +89,7 @@ static bool pd_init(const char *flags)
 
 /* ---- the syscall thread ------------------------------------------------- */
 
-enum call_kind { CALL_ACCEPT, CALL_CONNECT, CALL_RECV };
+enum call_kind { CALL_ACCEPT, CALL_CONNECT, CALL_RECV, CALL_EPOLL_WAIT };
 
 static struct {
 	pthread_t	th;
@@ -102,6 +102,7 @@ static struct {
 	struct sockaddr_in sin;
 	char		*buf;
 	size_t		len;
+	struct epoll_event ev;
 	long		ret;
 	int		err;
 } sc = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
@@ -131,6 +132,9 @@ static void *syscall_thread(void *arg)
 			break;
 		case CALL_RECV:
 			sc.ret = ifc.recv(UD, sc.fd, sc.buf, sc.len, 0);
+			break;
+		case CALL_EPOLL_WAIT:
+			sc.ret = ifc.epoll_wait(UD, sc.fd, &sc.ev, 1, 5000);
 			break;
 		}
 		sc.err = errno;
@@ -591,6 +595,48 @@ TEST(second_init_and_flags)
 		EXPECT_STREQ(got, "mss 1460,nop,nop,sackOK,nop,wscale 8");
 	}
 	ifc.free(UD);		/* left open: free() closes it, it is still ours */
+	EXPECT_ERRNO(fcntl(fd, F_GETFD), EBADF);
+}
+
+/*
+ * epoll: a listener in an epoll set; epoll_wait blocks on the syscall
+ * thread until a SYN and its handshake make the listener readable.
+ */
+TEST(epoll_wait_blocks_until_listener_readable)
+{
+	struct sockaddr_in a = sin4(0, 8081);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	struct pd_seg s, r;
+	long long t;
+	int fd, ep;
+
+	ASSERT_TRUE(pd_init(""));
+	fd = ifc.socket(UD, AF_INET, SOCK_STREAM, 0);
+	EXPECT_OK(ifc.bind(UD, fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_OK(ifc.listen(UD, fd, 1));
+	ep = ifc.epoll_create(UD, 1);
+	EXPECT_KERNEL_FD(ep);
+	EXPECT_OK(ifc.epoll_ctl(UD, ep, EPOLL_CTL_ADD, fd, &ev));
+	EXPECT_EQ(ifc.epoll_wait(UD, ep, &ev, 1, 0), 0);
+	sc_start(CALL_EPOLL_WAIT, ep);
+	EXPECT_BLOCKED();
+	s = (struct pd_seg){ .sport = 40001, .dport = 8081, .seq = 1,
+			     .flags = TH_SYN, .win = 65535 };
+	opt_syn(&s, 100, 0, 7);
+	inject(&s);
+	ASSERT_TRUE(sniff(&r, &t, 1000));
+	EXPECT_EQ(r.flags, TH_SYN | TH_ACK);
+	EXPECT_TRUE(!sc.done);		/* not readable before the handshake ends */
+	s = (struct pd_seg){ .sport = 40001, .dport = 8081, .seq = 2,
+			     .ack = r.seq + 1, .flags = TH_ACK, .win = 257 };
+	opt_ts(&s, 101, ts_val(&r));
+	inject(&s);
+	ASSERT_TRUE(sc_wait(1000));
+	EXPECT_EQ(sc.ret, 1);
+	EXPECT_EQ(sc.ev.events, EPOLLIN);
+	EXPECT_EQ(sc.ev.data.u64, 42);
+	EXPECT_OK(ifc.close(UD, ep));
+	ifc.free(UD);		/* the listener and its child: closed by free() */
 	EXPECT_ERRNO(fcntl(fd, F_GETFD), EBADF);
 }
 
