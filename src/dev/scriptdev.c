@@ -33,6 +33,8 @@
 struct scriptdev {
 	struct sk_buff_head	rx;	/* injected, by injection time */
 	struct sk_buff_head	tx;	/* sent, by transmit time */
+	void			(*tx_notify)(void *arg);
+	void			*tx_notify_arg;
 };
 
 static const struct net_device_ops scriptdev_ops;
@@ -53,6 +55,8 @@ static int scriptdev_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb->dev = NULL;
 	__skb_queue_tail(&sd->tx, skb);
 	dev_tx_count(dev, len);
+	if (sd->tx_notify)
+		sd->tx_notify(sd->tx_notify_arg);
 	return NETDEV_TX_OK;
 }
 
@@ -66,8 +70,9 @@ static uint64_t scriptdev_next_rx(struct net_device *dev)
 
 /*
  * ndo_poll: hands up what is due. There is no link header to classify:
- * every frame is IPv4 addressed to this host, as tun_get_user() decides
- * for IFF_TUN without packet information.
+ * every frame is addressed to this host, and its protocol is IPv6 when the
+ * version nibble says 6, IPv4 otherwise (a bad version is ip_rcv's to
+ * count), as tun_get_user() decides for IFF_TUN without packet information.
  */
 static int scriptdev_poll(struct net_device *dev, int budget)
 {
@@ -79,7 +84,8 @@ static int scriptdev_poll(struct net_device *dev, int budget)
 	while (n < budget && (skb = skb_peek(&sd->rx)) && skb->tstamp <= now) {
 		__skb_unlink(skb, &sd->rx);
 		skb->dev = dev;
-		skb->protocol = htons(ETH_P_IP);
+		skb->protocol = htons((skb->data[0] >> 4) == 6 ? ETH_P_IPV6 :
+				      ETH_P_IP);
 		skb->pkt_type = PACKET_HOST;
 		skb_reset_mac_header(skb);
 		dev->stats.rx_packets++;
@@ -202,6 +208,17 @@ int scriptdev_inject(struct usn_net *net, int ifindex, const void *data,
 	skb_put_data(skb, data, (unsigned int)len);
 	skb->tstamp = net_now(net);
 	__skb_queue_tail(&((struct scriptdev *)netdev_priv(dev))->rx, skb);
+	/*
+	 * On a real clock nobody steps the namespace for a device without a
+	 * kernel fd: the receive path runs here, in the injecting thread, as
+	 * tun_get_user() runs it in the writer's. The simulated clock leaves
+	 * it to the namespace's next step, at the time it was injected.
+	 */
+	if (!usn_simulated() && !net->in_softirq) {
+		net->in_softirq = true;
+		scriptdev_poll(dev, INT32_MAX);
+		net->in_softirq = false;
+	}
 out_unlock:
 	net_unlock(net);
 	return err;
@@ -244,4 +261,25 @@ int scriptdev_pending(struct usn_net *net, int ifindex)
 					 netdev_priv(dev))->tx) : -ENODEV;
 	net_unlock(net);
 	return ret;
+}
+
+int scriptdev_set_tx_notify(struct usn_net *net, int ifindex,
+			    void (*fn)(void *arg), void *arg)
+{
+	struct net_device *dev;
+	struct scriptdev *sd;
+	int err = 0;
+
+	net_lock(net);
+	dev = scriptdev_get(net, ifindex);
+	if (!dev) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	sd = netdev_priv(dev);
+	sd->tx_notify = fn;
+	sd->tx_notify_arg = arg;
+out_unlock:
+	net_unlock(net);
+	return err;
 }

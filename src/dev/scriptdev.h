@@ -6,11 +6,14 @@
  * injects IPv4 datagrams as if received and takes every datagram the stack
  * transmits, each stamped with the namespace time it left at.
  *
- * Frames are bare IPv4 datagrams both ways: no Ethernet header, no ARP.
- * Injected datagrams are handed up by the namespace's softirq at the time
- * they were injected (ndo_next_rx), so the receive path runs exactly as it
- * does for any other device. Every call takes the namespace lock itself:
- * call them with it not held.
+ * Frames are bare IP datagrams both ways: no Ethernet header, no ARP; the
+ * version nibble tells IPv4 from IPv6, as tun does without packet
+ * information. On the simulated clock, injected datagrams are handed up by
+ * the namespace's softirq at the time they were injected (ndo_next_rx); on
+ * a real clock they go up at once in the injecting thread, as a write to a
+ * tun device runs the receive path in the writer's context. Either way the
+ * receive path runs exactly as it does for any other device. Every call
+ * takes the namespace lock itself: call them with it not held.
  */
 #ifndef USN_DEV_SCRIPTDEV_H
 #define USN_DEV_SCRIPTDEV_H
@@ -28,7 +31,7 @@ struct usn_net;
 int scriptdev_create(struct usn_net *net, const char *name, unsigned int mtu);
 
 /*
- * Queues @len bytes (an IPv4 datagram, taken as is: any checksum or length
+ * Queues @len bytes (an IP datagram, taken as is: any checksum or length
  * error is the receive path's to find) to be received now.
  * 0, -ENODEV (no script device at @ifindex), -ENETDOWN or -ENOMEM.
  */
@@ -46,5 +49,15 @@ ssize_t scriptdev_take(struct usn_net *net, int ifindex, void *buf,
 
 /* Datagrams sent and not taken yet, or -ENODEV. */
 int scriptdev_pending(struct usn_net *net, int ifindex);
+
+/*
+ * Calls @fn(@arg) each time the stack queues a datagram for the harness
+ * (NULL @fn: no more), so a harness on a real clock can sleep until there
+ * is one to take. @fn runs with the namespace lock held: it may take only
+ * a leaf lock of its own (signal a condition variable), never call back
+ * into the stack. 0 or -ENODEV.
+ */
+int scriptdev_set_tx_notify(struct usn_net *net, int ifindex,
+			    void (*fn)(void *arg), void *arg);
 
 #endif

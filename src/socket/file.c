@@ -245,6 +245,30 @@ int fd_close(int fd)
 	return 0;
 }
 
+/*
+ * Drops @fd from the table and releases its socket without touching the
+ * kernel descriptor: for a caller that knows the number was closed with
+ * libc and may belong to someone else now (the inode check of fd_close()
+ * cannot tell two anon-inode files, eventfd, epoll or timerfd, apart).
+ */
+int fd_forget(int fd)
+{
+	struct fd_entry *e;
+	struct file *file = NULL;
+
+	pthread_mutex_lock(&fdt.lock);
+	e = fdt_entry(fd, false);
+	if (e && e->file) {
+		file = e->file;
+		e->file = NULL;
+	}
+	pthread_mutex_unlock(&fdt.lock);
+	if (!file)
+		return -EBADF;
+	fput(file);
+	return 0;
+}
+
 int fd_get_cloexec(int fd)
 {
 	struct fd_entry *e;

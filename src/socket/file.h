@@ -16,6 +16,7 @@ struct file *file_alloc_anon(const struct file_operations *fops, void *priv,
 struct file *fget(int fd);
 int fd_install_new(struct file *file, bool cloexec, int dupfrom, int minfd);
 int fd_close(int fd);
+int fd_forget(int fd);
 int fd_not_ours_errno(int fd);
 int fd_get_cloexec(int fd);
 int fd_set_cloexec(int fd, bool on);

@@ -21,6 +21,7 @@ command -v nm >/dev/null || { echo "SKIPPED: nm not installed"; echo "0 passed, 
 so=$build/libusnet.so
 ar=$build/libusnet.a
 mod=$build/tests/modules/net-pf-19.so
+pd=$build/libusnet-packetdrill.so
 
 check "libusnet.so exports only usn_*" \
 	"nm -D --defined-only '$so' | awk '{print \$3}' | grep -v '^usn_'"
@@ -33,6 +34,14 @@ check "libusnet.so needs no internal names from the program" \
 # (A sanitizer build adds its own __odr_asan / __asan symbols: not ours.)
 check "net-pf-19.so exports only its module entry points" \
 	"nm -D --defined-only '$mod' | awk '{print \$3}' | grep -vE '^(usn_module_init|usn_module_abi|_init|_fini)$' | grep -v '^__odr_asan\\|^__asan'"
+
+# The packetdrill back end carries the stack inside: one symbol, not even usn_*.
+check "libusnet-packetdrill.so exports only packetdrill_interface_init" \
+	"nm -D --defined-only '$pd' | awk '{print \$3}' | grep -vx 'packetdrill_interface_init'"
+check "libusnet-packetdrill.so exports packetdrill_interface_init" \
+	"nm -D --defined-only '$pd' | grep -qw packetdrill_interface_init || echo missing"
+check "libusnet-packetdrill.so needs no other usnet library" \
+	"readelf -d '$pd' | grep NEEDED | grep -i usnet"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -33,5 +33,9 @@ result "compile against libusnet.a" $?
 "$tmp/hello-static" >"$tmp/run2.log" 2>&1
 result "run the static build" $?
 
+libdir=$(pkg-config --variable=libdir usnet)
+test -f "$libdir/libusnet-packetdrill.so"
+result "libusnet-packetdrill.so installed beside libusnet.so" $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
