@@ -808,14 +808,17 @@ static int netlink_find_ack(struct sock *sk, uint32_t seq)
 	const struct nlmsghdr *nlh;
 	struct nlmsgerr e;
 	struct sk_buff *skb;
-	int rem;
+	unsigned int off;
 
 	for (skb = skb_peek(&sk->sk_receive_queue); skb;
 	     skb = skb->next == (struct sk_buff *)&sk->sk_receive_queue ?
 		   NULL : skb->next) {
-		nlh = (const struct nlmsghdr *)(const void *)skb->data;
-		rem = (int)skb->len;
-		for (; NLMSG_OK(nlh, rem); nlh = NLMSG_NEXT(nlh, rem)) {
+		for (off = 0; off + NLMSG_HDRLEN <= skb->len;
+		     off += NLMSG_ALIGN(nlh->nlmsg_len)) {
+			nlh = (const struct nlmsghdr *)(const void *)(skb->data + off);
+			if (nlh->nlmsg_len < NLMSG_HDRLEN ||
+			    nlh->nlmsg_len > skb->len - off)
+				break;
 			if (nlh->nlmsg_type != NLMSG_ERROR ||
 			    nlh->nlmsg_seq != seq ||
 			    nlmsg_len(nlh) < (int)sizeof(e))
