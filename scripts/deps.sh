@@ -4,16 +4,17 @@
 #   deps.sh test    also clang, the real peers and tools the tests drive
 set -eu
 what=${1:-build}
-# libmnl-dev: netlink message building/parsing (AF_NETLINK, src/family/netlink).
-pkgs="build-essential cmake pkg-config libmnl-dev"
+pkgs="build-essential cmake pkg-config"
 if [ "$what" = test ]; then
 	# clang: the second compiler; valgrind: leak checks; binutils: nm;
 	# iproute2/iputils-ping/tcpdump/tshark/netcat-openbsd/socat/python3: the
 	# Linux kernel and its tools as peers over TAP inside a private
 	# namespace, and dissection of usnet's captures; curl/apache2-utils (ab):
 	# HTTP clients of the examples' server (http_tap_test.sh); libpcap-dev:
-	# pcap_compile() builds the BPF filters the packet-socket tests attach.
-	pkgs="$pkgs libpcap-dev clang valgrind binutils iproute2 iputils-ping tcpdump tshark
+	# pcap_compile() builds the BPF filters the packet-socket tests attach;
+	# libmnl-dev: the netlink tests build and parse messages with it (the
+	# library does not link it).
+	pkgs="$pkgs libpcap-dev libmnl-dev clang valgrind binutils iproute2 iputils-ping tcpdump tshark
 		netcat-openbsd socat python3 curl apache2-utils"
 fi
 missing=

@@ -161,8 +161,10 @@ int usn_sysctl(struct usn_net *net, const char *name, char *oldval,
 	       size_t *oldlen, const char *newval);
 
 /* ---------------------------------------------------------------------------
- * Links and addresses (until the netlink family lands). Functions that name
- * a device take its ifindex in @net.
+ * Links and addresses. Functions that name a device take its ifindex in
+ * @net. Those that change a device, an address or a route send the
+ * rtnetlink request `ip` would send to @net (AF_NETLINK, docs/netlink.md),
+ * so their changes are announced to netlink listeners.
  */
 struct usn_memlink_params {
 	unsigned int mtu;		/* 0: 1500 */

@@ -53,7 +53,11 @@ static inline void notifier_call_chain(struct notifier_head *nh,
 /* Events of the netdev and inetaddr chains (the kernel's values). */
 #define NETDEV_UP		0x0001	/* device up; address added */
 #define NETDEV_DOWN		0x0002	/* device down; address removed */
+#define NETDEV_CHANGE		0x0004	/* flags (other than up) changed */
+#define NETDEV_REGISTER		0x0005
 #define NETDEV_CHANGEMTU	0x0007
 #define NETDEV_UNREGISTER	0x0006
+#define NETDEV_CHANGEADDR	0x0008
+#define NETDEV_CHANGENAME	0x000B
 
 #endif

@@ -448,12 +448,19 @@ static const struct net_device_ops memlink_ops = {
 	.ndo_uninit	= memlink_uninit,
 };
 
+/* `ip link del` of this end (RTM_DELLINK): it is unregistered alone. */
+static const struct rtnl_link_ops memlink_link_ops = {
+	.kind		= "memlink",
+	.dellink	= unregister_netdevice,
+};
+
 static void memlink_setup(struct net_device *dev)
 {
 	ether_setup(dev);
 	dev->min_mtu = MEMLINK_MIN_MTU;
 	dev->max_mtu = MEMLINK_MAX_MTU;
 	dev->netdev_ops = &memlink_ops;
+	dev->rtnl_link_ops = &memlink_link_ops;
 }
 
 /* ---- creation ------------------------------------------------------------------------ */

@@ -219,6 +219,12 @@ static const struct net_device_ops tap_netdev_ops = {
 	.ndo_uninit	= tap_uninit,
 };
 
+/* `ip link del` (RTM_DELLINK): usnet's end goes, the TAP device stays. */
+static const struct rtnl_link_ops tap_link_ops = {
+	.kind		= "tun",
+	.dellink	= unregister_netdevice,
+};
+
 static void tap_setup(struct net_device *dev)
 {
 	struct tap_priv *tp = netdev_priv(dev);
@@ -227,6 +233,7 @@ static void tap_setup(struct net_device *dev)
 	dev->min_mtu = TAP_MIN_MTU;
 	dev->max_mtu = TAP_MAX_MTU;
 	dev->netdev_ops = &tap_netdev_ops;
+	dev->rtnl_link_ops = &tap_link_ops;
 	tp->fd = -1;
 }
 

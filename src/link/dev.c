@@ -139,6 +139,59 @@ int register_netdevice(struct usn_net *net, struct net_device *dev)
 	dev->ifindex = net->ifindex_next++;
 	list_add_tail(&dev->dev_list, &net->dev_base_head);
 	dev->registered = true;
+	notifier_call_chain(&netdev_chain, NETDEV_REGISTER, dev);
+	return 0;
+}
+
+int dev_change_name(struct net_device *dev, const char *newname)
+{
+	char old[IFNAMSIZ];
+	int err;
+
+	if (!strncmp(dev->name, newname, IFNAMSIZ))
+		return 0;
+	if (dev->flags & IFF_UP)
+		return -EBUSY;
+	if (!dev_valid_name(newname))
+		return -EINVAL;
+	if (!strchr(newname, '%') && dev_get_by_name(dev->net, newname))
+		return -EEXIST;
+	memcpy(old, dev->name, IFNAMSIZ);
+	snprintf(dev->name, sizeof(dev->name), "%s", newname);
+	err = strchr(newname, '%') ? dev_alloc_name(dev->net, dev) : 0;
+	if (err) {
+		memcpy(dev->name, old, IFNAMSIZ);
+		return err;
+	}
+	notifier_call_chain(&netdev_chain, NETDEV_CHANGENAME, dev);
+	return 0;
+}
+
+int dev_set_mac_address(struct net_device *dev, const unsigned char *addr,
+			unsigned int len)
+{
+	static const unsigned char zero[MAX_ADDR_LEN];
+
+	if (dev->type != ARPHRD_ETHER)
+		return -EOPNOTSUPP;
+	if (len < dev->addr_len)
+		return -EINVAL;
+	/* is_valid_ether_addr(): not multicast, not all zeroes */
+	if ((addr[0] & 1) || !memcmp(addr, zero, dev->addr_len))
+		return -EADDRNOTAVAIL;
+	memcpy(dev->dev_addr, addr, dev->addr_len);
+	notifier_call_chain(&netdev_chain, NETDEV_CHANGEADDR, dev);
+	return 0;
+}
+
+int dev_change_tx_queue_len(struct net_device *dev, unsigned int len)
+{
+	if (len > INT32_MAX)
+		return -ERANGE;
+	if (len != dev->tx_queue_len) {
+		dev->tx_queue_len = len;
+		notifier_call_chain(&netdev_chain, NETDEV_CHANGE, dev);
+	}
 	return 0;
 }
 
@@ -239,6 +292,8 @@ int dev_change_flags(struct net_device *dev, unsigned int flags)
 		     (flags & IFF_USER_MASK & ~IFF_UP);
 	if ((flags ^ old) & IFF_UP)
 		err = (flags & IFF_UP) ? dev_open(dev) : dev_close(dev);
+	else if ((dev->flags ^ old) & IFF_USER_MASK)
+		notifier_call_chain(&netdev_chain, NETDEV_CHANGE, dev);
 	return err;
 }
 

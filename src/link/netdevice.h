@@ -72,6 +72,15 @@ struct net_device_stats {
 
 struct net_device;
 
+/*
+ * The kind of a device users may delete (RTM_DELLINK), after struct
+ * rtnl_link_ops: a device without one (the loopback) cannot be deleted.
+ */
+struct rtnl_link_ops {
+	const char	*kind;		/* IFLA_INFO_KIND */
+	void		(*dellink)(struct net_device *dev);
+};
+
 struct net_device_ops {
 	int	(*ndo_open)(struct net_device *dev);
 	int	(*ndo_stop)(struct net_device *dev);
@@ -112,6 +121,7 @@ struct net_device {
 	unsigned int		tx_queue_len;
 	const struct net_device_ops *netdev_ops;
 	const struct header_ops	*header_ops;
+	const struct rtnl_link_ops *rtnl_link_ops;	/* NULL: not deletable */
 	struct net_device_stats	stats;
 	struct list_head	ptype_all;	/* taps bound to this device */
 	unsigned int		promiscuity;	/* dev_set_promiscuity() users */
@@ -171,6 +181,12 @@ int dev_open(struct net_device *dev);
 int dev_close(struct net_device *dev);
 int dev_change_flags(struct net_device *dev, unsigned int flags);
 int dev_set_mtu(struct net_device *dev, unsigned int mtu);
+/* Renames a device that is down (-EBUSY if up), as dev_change_name(). */
+int dev_change_name(struct net_device *dev, const char *newname);
+/* A new unicast link address (-EADDRNOTAVAIL for multicast or zero). */
+int dev_set_mac_address(struct net_device *dev, const unsigned char *addr,
+			unsigned int len);
+int dev_change_tx_queue_len(struct net_device *dev, unsigned int len);
 void dev_kfree_skb_reason(struct net_device *dev, struct sk_buff *skb,
 			  enum skb_drop_reason reason, bool rx);
 
@@ -184,7 +200,10 @@ void devices_unregister_all(struct usn_net *net);
 int dev_set_promiscuity(struct net_device *dev, int inc);
 int dev_set_allmulti(struct net_device *dev, int inc);
 
-/* Device events (NETDEV_UP, _DOWN, _CHANGEMTU, _UNREGISTER); ptr is the device. */
+/*
+ * Device events (NETDEV_REGISTER, _UP, _DOWN, _CHANGE, _CHANGEMTU,
+ * _CHANGEADDR, _CHANGENAME, _UNREGISTER); ptr is the device.
+ */
 struct notifier_block;
 void register_netdevice_notifier(struct notifier_block *nb);
 void unregister_netdevice_notifier(struct notifier_block *nb);

@@ -22,12 +22,14 @@ struct usn_global usn_g = {
 int loopback_init(void);
 int inet_init(void);
 int packet_init(void);
+int netlink_proto_init(void);
 
 /* Built-in subsystems, in start-up order. */
 static int (*const initcalls[])(void) = {
 	loopback_init,
 	inet_init,
 	packet_init,
+	netlink_proto_init,
 };
 
 __public void usn_config_init(struct usn_config *cfg)

@@ -34,6 +34,7 @@ struct net_device;
 struct net_trace;
 struct netns_ipv4;
 struct netns_packet;
+struct netns_netlink;
 
 enum net_mode {
 	NET_MODE_THREADED,
@@ -86,6 +87,7 @@ struct usn_net {
 	struct netns_sysctl	sysctl;
 	struct netns_ipv4	*ipv4;		/* network/ipv4: NULL until it is set up */
 	struct netns_packet	*packet;	/* family/packet: its sockets */
+	struct netns_netlink	*netlink;	/* family/netlink: its sockets */
 	struct net_trace	*trace;
 	struct net_exec		exec;
 };

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "core/log.h"
 #include "net/net.h"
 #include "socket/module.h"
@@ -40,6 +41,9 @@ void sock_unregister(int family)
 }
 EXPORT_SYMBOL(sock_unregister);
 
+/* Socket inode numbers, as get_next_ino() hands them out. */
+static atomic_ulong sock_next_ino;
+
 /* Allocates a bare socket in @net, charging the namespace's socket limit. */
 static struct socket *sock_alloc(struct usn_net *net)
 {
@@ -56,6 +60,8 @@ static struct socket *sock_alloc(struct usn_net *net)
 	}
 	sock->state = SS_UNCONNECTED;
 	sock->net = get_net(net);
+	sock->ino = atomic_fetch_add(&sock_next_ino, 1) + 1;
+	sock->uid = geteuid();
 	init_waitqueue_head(&sock->wq);
 	return sock;
 }

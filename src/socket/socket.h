@@ -158,6 +158,8 @@ struct socket {
 	const struct proto_ops	*ops;
 	struct usn_net		*net;
 	struct wait_queue_head	wq;
+	unsigned long		ino;	/* its inode number, for sock_diag and ss */
+	uid_t			uid;	/* who made it (the inode's owner) */
 };
 
 /*

@@ -30,6 +30,7 @@
 
 /* neigh_update() flags */
 #define NEIGH_UPDATE_F_OVERRIDE	0x01
+#define NEIGH_UPDATE_F_ADMIN	0x80	/* a user's change: NOARP/PERMANENT too */
 
 struct neigh_table;
 
@@ -76,6 +77,12 @@ struct neighbour *neigh_event_ns(struct neigh_table *tbl,
 				 struct net_device *dev);
 /* Drops every entry of @dev (their queued datagrams too). */
 void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev);
+/* Removes @n (RTM_DELNEIGH); its queued datagrams are dropped. */
+void neigh_remove(struct neighbour *n);
+struct neigh_table *neigh_tbl(struct usn_net *net);
+
+/* neigh_nl.c: RTM_NEWNEIGH / RTM_DELNEIGH about @n to RTNLGRP_NEIGH. */
+void neigh_notify(struct neighbour *n, int type);
 
 /* arp.c */
 void arp_solicit(struct neighbour *n, struct sk_buff *skb);

@@ -21,6 +21,7 @@
 #include "net/net.h"
 #include "network/arp/neigh_priv.h"
 #include "network/ipv4/ip.h"
+#include <linux/rtnetlink.h>
 
 /* Jiffies compared across wrap-around, as the kernel's time_after(). */
 static bool time_after64(uint64_t a, uint64_t b)
@@ -33,7 +34,7 @@ static bool time_before_eq64(uint64_t a, uint64_t b)
 	return !time_after64(a, b);
 }
 
-static struct neigh_table *neigh_tbl(struct usn_net *net)
+struct neigh_table *neigh_tbl(struct usn_net *net)
 {
 	return net->ipv4 ? net->ipv4->arp_tbl : NULL;
 }
@@ -127,6 +128,7 @@ static void neigh_destroy(struct neighbour *n, enum skb_drop_reason reason)
 {
 	struct neigh_table *tbl = n->tbl;
 
+	neigh_notify(n, RTM_DELNEIGH);
 	del_timer(&n->timer);
 	skb_queue_purge_reason(&n->arp_queue, reason);
 	hlist_del_init(&n->node);
@@ -278,9 +280,13 @@ static void neigh_timer_handler(struct timer_list *t)
 	if ((n->nud_state & (NUD_INCOMPLETE | NUD_PROBE)) &&
 	    n->probes >= neigh_max_probes(n)) {
 		n->nud_state = NUD_FAILED;
+		neigh_notify(n, RTM_NEWNEIGH);
 		neigh_invalidate(n);
 		return;
 	}
+	/* The kernel announces these timer transitions (not DELAY, PROBE). */
+	if (n->nud_state != state && (n->nud_state & (NUD_STALE | NUD_REACHABLE)))
+		neigh_notify(n, RTM_NEWNEIGH);
 	if (n->nud_state & NUD_IN_TIMER) {
 		if (time_after64(now + HZ / 100, next))
 			next = now + HZ / 100;
@@ -343,8 +349,8 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
  * (NULL: the address we have). A different address replaces a valid one
  * only with NEIGH_UPDATE_F_OVERRIDE; becoming valid sends the queue.
  */
-int neigh_update(struct neighbour *n, const unsigned char *lladdr,
-		 uint8_t new_state, unsigned int flags)
+static int __neigh_update(struct neighbour *n, const unsigned char *lladdr,
+			  uint8_t new_state, unsigned int flags)
 {
 	struct neigh_table *tbl = n->tbl;
 	uint64_t now = net_jiffies(tbl->net);
@@ -352,7 +358,8 @@ int neigh_update(struct neighbour *n, const unsigned char *lladdr,
 	bool change_ha = false;
 	struct sk_buff *skb;
 
-	if (old & (NUD_NOARP | NUD_PERMANENT))
+	if ((old & (NUD_NOARP | NUD_PERMANENT)) &&
+	    !(flags & NEIGH_UPDATE_F_ADMIN))
 		return -EPERM;
 	if (!(new_state & NUD_VALID)) {
 		del_timer(&n->timer);
@@ -400,6 +407,26 @@ int neigh_update(struct neighbour *n, const unsigned char *lladdr,
 		neigh_xmit(n->dev, skb, n->ha);
 	skb_queue_purge_reason(&n->arp_queue, SKB_DROP_REASON_NEIGH_DEAD);
 	return 0;
+}
+
+/* Every change of state or address is announced (neigh_update_notify). */
+int neigh_update(struct neighbour *n, const unsigned char *lladdr,
+		 uint8_t new_state, unsigned int flags)
+{
+	uint8_t old = n->nud_state;
+	unsigned char ha[ETH_ALEN];
+	int err;
+
+	memcpy(ha, n->ha, ETH_ALEN);
+	err = __neigh_update(n, lladdr, new_state, flags);
+	if (!err && (n->nud_state != old || memcmp(ha, n->ha, ETH_ALEN)))
+		neigh_notify(n, RTM_NEWNEIGH);
+	return err;
+}
+
+void neigh_remove(struct neighbour *n)
+{
+	neigh_destroy(n, SKB_DROP_REASON_NEIGH_DEAD);
 }
 
 struct neighbour *neigh_event_ns(struct neigh_table *tbl,

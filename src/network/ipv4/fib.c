@@ -171,6 +171,9 @@ int fib_table_insert(struct fib_table *fib, enum fib_table_id id,
 	pl->count++;
 	tb->plen_map |= 1ULL << fa->fa_dst_len;
 	fib->routes++;
+	if (fib->net)
+		rtmsg_fib(fib->net, RTM_NEWROUTE, id, fa,
+			  NLM_F_CREATE | (excl ? NLM_F_EXCL : NLM_F_APPEND));
 	return 0;
 }
 
@@ -180,6 +183,8 @@ void fib_alias_remove(struct fib_table *fib, enum fib_table_id id,
 	struct fib_tb *tb = &fib->tb[id];
 	struct fib_plen *pl = &tb->plen[fa->fa_dst_len];
 
+	if (fib->net && !fib->quiet)
+		rtmsg_fib(fib->net, RTM_DELROUTE, id, fa, 0);
 	hlist_del_init(&fa->fa_node);
 	if (!--pl->count)
 		tb->plen_map &= ~(1ULL << fa->fa_dst_len);

@@ -23,9 +23,8 @@ enum fib_table_id {
 	FIB_TABLES,
 };
 
-/* Who made a route (rtm_protocol): an address, or a user. */
-#define RTPROT_KERNEL	2
-#define RTPROT_BOOT	3
+/* Who made a route (rtm_protocol): RTPROT_KERNEL for an address's, RTPROT_BOOT... */
+#include <linux/rtnetlink.h>
 
 /* One route: the kernel's fib_alias and fib_info with one next hop. */
 struct fib_alias {
@@ -56,7 +55,23 @@ struct fib_tb {
 struct fib_table {
 	struct fib_tb		tb[FIB_TABLES];
 	unsigned int		routes;
+	struct usn_net		*net;	/* whose changes are announced (fib_nl.c) */
+	bool			quiet;	/* a flush the kernel does not announce */
 };
+
+/* RT_TABLE_LOCAL / RT_TABLE_MAIN of a table. */
+static inline uint32_t fib_table_rt_id(enum fib_table_id id)
+{
+	return id == FIB_TABLE_LOCAL ? RT_TABLE_LOCAL : RT_TABLE_MAIN;
+}
+
+/*
+ * fib_nl.c: announces a route added (RTM_NEWROUTE) or removed
+ * (RTM_DELROUTE) to RTNLGRP_IPV4_ROUTE; @nlflags as the request's.
+ */
+struct usn_net;
+void rtmsg_fib(struct usn_net *net, int event, enum fib_table_id id,
+	       const struct fib_alias *fa, unsigned int nlflags);
 
 struct fib_table *fib_table_alloc(void);
 void fib_table_free(struct fib_table *fib);

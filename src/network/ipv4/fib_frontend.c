@@ -12,6 +12,7 @@
 #include <string.h>
 #include <usnet/usnet.h>
 #include "core/notifier.h"
+#include "family/netlink/af_netlink.h"
 #include "link/netdevice.h"
 #include "net/net.h"
 #include "net/usnet.h"
@@ -52,6 +53,26 @@ static enum fib_table_id fib_type_table(uint8_t type)
 		return FIB_TABLE_LOCAL;
 	default:
 		return FIB_TABLE_MAIN;
+	}
+}
+
+/* The table a request names (RT_TABLE_MAIN/LOCAL), else the type's. */
+static int fib_config_table(const struct fib_config *cfg, uint8_t type,
+			    enum fib_table_id *id)
+{
+	switch (cfg->table) {
+	case RT_TABLE_UNSPEC:
+		*id = fib_type_table(type);
+		return 0;
+	case RT_TABLE_MAIN:
+		*id = FIB_TABLE_MAIN;
+		return 0;
+	case RT_TABLE_LOCAL:
+		*id = FIB_TABLE_LOCAL;
+		return 0;
+	default:
+		/* Only the two tables of the default rules exist. */
+		return -EOPNOTSUPP;
 	}
 }
 
@@ -207,7 +228,10 @@ static int fib_netdev_event(struct notifier_block *nb, unsigned long event,
 		break;
 	case NETDEV_DOWN:
 	case NETDEV_UNREGISTER:
+		/* Routes die with their device unannounced, as on Linux. */
+		fib->quiet = true;
 		fib_flush(fib, match_dev, dev);
+		fib->quiet = false;
 		break;
 	}
 	return 0;
@@ -281,10 +305,39 @@ static int fib_check_nh(struct usn_net *net, const struct fib_config *cfg,
 	return 0;
 }
 
+/*
+ * Inserts @fa as fib_table_insert() decides with the request's flags:
+ * a route of the same prefix and priority is EEXIST under NLM_F_EXCL,
+ * replaced under NLM_F_REPLACE, else joined by the new one (unless they
+ * are the same); none there and no NLM_F_CREATE is ENOENT.
+ */
+static int fib_insert_nlflags(struct fib_table *fib, enum fib_table_id id,
+			      const struct fib_alias *fa, unsigned int nlflags)
+{
+	struct fib_alias *old;
+
+	for (old = fib_table_first(fib, id, fa->fa_dst, fa->fa_dst_len); old;
+	     old = fib_table_next(old))
+		if (old->fa_priority == fa->fa_priority)
+			break;
+	if (old) {
+		if (nlflags & NLM_F_EXCL)
+			return -EEXIST;
+		if (nlflags & NLM_F_REPLACE) {
+			fib_alias_remove(fib, id, old);
+			return fib_table_insert(fib, id, fa, false);
+		}
+	} else if (!(nlflags & NLM_F_CREATE)) {
+		return -ENOENT;
+	}
+	return fib_table_insert(fib, id, fa, false);
+}
+
 int fib_route_add(struct usn_net *net, const struct fib_config *cfg)
 {
 	struct fib_table *fib = net_fib(net);
 	uint8_t type = cfg->type ? cfg->type : RTN_UNICAST;
+	enum fib_table_id id;
 	struct fib_alias fa;
 	int err;
 
@@ -295,6 +348,9 @@ int fib_route_add(struct usn_net *net, const struct fib_config *cfg)
 		return err;
 	if (type > RTN_XRESOLVE || !fib_props[type].valid)
 		return -EINVAL;
+	err = fib_config_table(cfg, type, &id);
+	if (err)
+		return err;
 	/* "Invalid scope" */
 	if (cfg->scope > RT_SCOPE_HOST || fib_props[type].scope > cfg->scope)
 		return -EINVAL;
@@ -319,12 +375,13 @@ int fib_route_add(struct usn_net *net, const struct fib_config *cfg)
 	fa.fa_dst_len = (uint8_t)cfg->dst_len;
 	fa.fa_type = type;
 	fa.fa_scope = cfg->scope;
-	fa.fa_protocol = RTPROT_BOOT;
+	fa.fa_protocol = cfg->protocol ? cfg->protocol : RTPROT_BOOT;
 	fa.fa_priority = cfg->priority;
 	fa.fa_prefsrc = cfg->prefsrc;
 	fa.fa_gw = cfg->gateway;
 	fa.fa_mtu = cfg->mtu;
-	return fib_table_insert(fib, fib_type_table(type), &fa, true);
+	return fib_insert_nlflags(fib, id, &fa, cfg->nlflags ? cfg->nlflags :
+				  NLM_F_CREATE | NLM_F_EXCL);
 }
 
 /*
@@ -346,7 +403,9 @@ int fib_route_del(struct usn_net *net, const struct fib_config *cfg)
 		return err;
 	if (cfg->type > RTN_XRESOLVE)
 		return -EINVAL;
-	id = fib_type_table(cfg->type);
+	err = fib_config_table(cfg, cfg->type, &id);
+	if (err)
+		return err;
 	for (fa = fib_table_first(fib, id, cfg->dst, cfg->dst_len); fa;
 	     fa = fib_table_next(fa)) {
 		if (cfg->type && fa->fa_type != cfg->type)
@@ -379,6 +438,7 @@ static int fib_net_init(struct usn_net *net)
 	net->ipv4->fib = fib_table_alloc();
 	if (!net->ipv4->fib)
 		return -ENOMEM;
+	net->ipv4->fib->net = net;
 	/* Devices set up before this namespace had a table (the loopback). */
 	list_for_each_entry(dev, &net->dev_base_head, dev_list)
 		fib_add_dev_addrs(net->ipv4->fib, dev, NULL);
@@ -412,6 +472,11 @@ int fib_init(void)
 
 /* ---- the public calls ------------------------------------------------------------ */
 
+/*
+ * Thin wrappers: the RTM_NEWROUTE / RTM_DELROUTE `ip route add|del` sends
+ * for the main table, to the namespace's rtnetlink (one configuration
+ * path; every change announced to RTNLGRP_IPV4_ROUTE).
+ */
 static int ret_errno(int err)
 {
 	if (err < 0) {
@@ -421,65 +486,68 @@ static int ret_errno(int err)
 	return err;
 }
 
-/* A fib_config from the public arguments, with iproute2's default scope. */
-static int route_config(struct usn_net *net, int family, const void *dst,
-			int prefixlen, const void *gateway, int ifindex,
-			unsigned int metric, struct fib_config *cfg)
+static int route_request(struct usn_net *net, int family, const void *dst,
+			 int prefixlen, const void *gateway, int ifindex,
+			 unsigned int metric, bool add)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	uint32_t d = 0, gw = 0;
+	struct nl_kreq req;
+	struct rtmsg *rtm;
+	int err;
+
 	if (!net)
 		return -EINVAL;
 	if (family != AF_INET)
 		return -EAFNOSUPPORT;
+	if (prefixlen < 0 || prefixlen > 32)
+		return -EINVAL;
+	usn_start();
 	if (dst)
-		memcpy(&cfg->dst, dst, sizeof(cfg->dst));
+		memcpy(&d, dst, sizeof(d));
 	if (gateway)
-		memcpy(&cfg->gateway, gateway, sizeof(cfg->gateway));
-	cfg->dst_len = prefixlen;
-	cfg->oif = ifindex;
-	cfg->priority = metric;
-	cfg->type = RTN_UNICAST;
-	cfg->scope = cfg->gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	return 0;
+		memcpy(&gw, gateway, sizeof(gw));
+	/* A device that does not exist is named as such, as iproute2 does. */
+	if (!add && ifindex) {
+		struct ifinfomsg *ifm;
+
+		ifm = nl_kreq_init(&req, RTM_GETLINK, 0, sizeof(*ifm));
+		ifm->ifi_index = ifindex;
+		err = ifindex > 0 ? netlink_kern_request(net, NETLINK_ROUTE,
+							 &req.nlh) : -ENODEV;
+		if (err)
+			return err;
+	}
+	rtm = nl_kreq_init(&req, add ? RTM_NEWROUTE : RTM_DELROUTE,
+			   add ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = (uint8_t)prefixlen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_scope = !add ? RT_SCOPE_NOWHERE :
+			 gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	nl_kreq_put(&req, RTA_DST, &d, sizeof(d));
+	if (gw)
+		nl_kreq_put(&req, RTA_GATEWAY, &gw, sizeof(gw));
+	if (ifindex)
+		nl_kreq_put(&req, RTA_OIF, &ifindex, sizeof(ifindex));
+	if (metric)
+		nl_kreq_put(&req, RTA_PRIORITY, &metric, sizeof(metric));
+	return netlink_kern_request(net, NETLINK_ROUTE, &req.nlh);
 }
 
 __public int usn_route_add(struct usn_net *net, int family, const void *dst,
 			   int prefixlen, const void *gateway, int ifindex,
 			   unsigned int metric)
 {
-	struct fib_config cfg;
-	int err;
-
-	err = route_config(net, family, dst, prefixlen, gateway, ifindex,
-			   metric, &cfg);
-	if (err)
-		return ret_errno(err);
-	usn_start();
-	net_lock(net);
-	err = fib_route_add(net, &cfg);
-	net_unlock(net);
-	return ret_errno(err);
+	return ret_errno(route_request(net, family, dst, prefixlen, gateway,
+				       ifindex, metric, true));
 }
 
 __public int usn_route_del(struct usn_net *net, int family, const void *dst,
 			   int prefixlen, const void *gateway, int ifindex,
 			   unsigned int metric)
 {
-	struct fib_config cfg;
-	int err;
-
-	err = route_config(net, family, dst, prefixlen, gateway, ifindex,
-			   metric, &cfg);
-	if (err)
-		return ret_errno(err);
-	cfg.scope = RT_SCOPE_NOWHERE;
-	usn_start();
-	net_lock(net);
-	/* A device that does not exist is named as such, as iproute2 does. */
-	if (ifindex && !dev_get_by_index(net, ifindex))
-		err = -ENODEV;
-	else
-		err = fib_route_del(net, &cfg);
-	net_unlock(net);
-	return ret_errno(err);
+	return ret_errno(route_request(net, family, dst, prefixlen, gateway,
+				       ifindex, metric, false));
 }

@@ -17,18 +17,11 @@ struct usn_net;
 struct net_device;
 struct sk_buff;
 
-/* Route types, the kernel's values (linux/rtnetlink.h) */
-enum {
-	RTN_UNSPEC, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST,
-	RTN_MULTICAST, RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT,
-	RTN_THROW, RTN_NAT, RTN_XRESOLVE,
-};
-
-/* Scopes (linux/rtnetlink.h) */
-enum {
-	RT_SCOPE_UNIVERSE = 0, RT_SCOPE_SITE = 200, RT_SCOPE_LINK = 253,
-	RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255,
-};
+/*
+ * Route types (RTN_*), scopes (RT_SCOPE_*), tables (RT_TABLE_*) and
+ * protocols (RTPROT_*): the kernel's values, from its header.
+ */
+#include <linux/rtnetlink.h>
 
 /* What to route: after the kernel's struct flowi4. */
 struct flowi4 {
@@ -89,6 +82,13 @@ struct fib_config {
 	unsigned int	mtu;		/* 0: the device's */
 	uint8_t		type;		/* RTN_UNICAST, RTN_UNREACHABLE, RTN_BLACKHOLE, ... */
 	uint8_t		scope;
+	uint8_t		protocol;	/* RTPROT_*, 0: RTPROT_BOOT */
+	uint32_t	table;		/* RT_TABLE_MAIN/LOCAL, 0: by type */
+	/*
+	 * NLM_F_CREATE/EXCL/REPLACE/APPEND of an RTM_NEWROUTE; 0 is
+	 * CREATE|EXCL, as `ip route add`.
+	 */
+	uint16_t	nlflags;
 };
 
 int fib_init(void);

@@ -429,6 +429,67 @@ struct tcp_timewait_sock {
 	uint32_t		last_oow_ack_time;
 };
 
+/* struct tcp_info of linux/tcp.h, up to tcpi_snd_wnd. */
+struct tcp_info_k {
+	uint8_t		tcpi_state;
+	uint8_t		tcpi_ca_state;
+	uint8_t		tcpi_retransmits;
+	uint8_t		tcpi_probes;
+	uint8_t		tcpi_backoff;
+	uint8_t		tcpi_options;
+	uint8_t		tcpi_wscale;	/* snd_wscale : 4, rcv_wscale : 4 */
+	uint8_t		tcpi_flags;
+	uint32_t	tcpi_rto;
+	uint32_t	tcpi_ato;
+	uint32_t	tcpi_snd_mss;
+	uint32_t	tcpi_rcv_mss;
+	uint32_t	tcpi_unacked;
+	uint32_t	tcpi_sacked;
+	uint32_t	tcpi_lost;
+	uint32_t	tcpi_retrans;
+	uint32_t	tcpi_fackets;
+	uint32_t	tcpi_last_data_sent;
+	uint32_t	tcpi_last_ack_sent;
+	uint32_t	tcpi_last_data_recv;
+	uint32_t	tcpi_last_ack_recv;
+	uint32_t	tcpi_pmtu;
+	uint32_t	tcpi_rcv_ssthresh;
+	uint32_t	tcpi_rtt;
+	uint32_t	tcpi_rttvar;
+	uint32_t	tcpi_snd_ssthresh;
+	uint32_t	tcpi_snd_cwnd;
+	uint32_t	tcpi_advmss;
+	uint32_t	tcpi_reordering;
+	uint32_t	tcpi_rcv_rtt;
+	uint32_t	tcpi_rcv_space;
+	uint32_t	tcpi_total_retrans;
+	uint64_t	tcpi_pacing_rate;
+	uint64_t	tcpi_max_pacing_rate;
+	uint64_t	tcpi_bytes_acked;
+	uint64_t	tcpi_bytes_received;
+	uint32_t	tcpi_segs_out;
+	uint32_t	tcpi_segs_in;
+	uint32_t	tcpi_notsent_bytes;
+	uint32_t	tcpi_min_rtt;
+	uint32_t	tcpi_data_segs_in;
+	uint32_t	tcpi_data_segs_out;
+	uint64_t	tcpi_delivery_rate;
+	uint64_t	tcpi_busy_time;
+	uint64_t	tcpi_rwnd_limited;
+	uint64_t	tcpi_sndbuf_limited;
+	uint32_t	tcpi_delivered;
+	uint32_t	tcpi_delivered_ce;
+	uint64_t	tcpi_bytes_sent;
+	uint64_t	tcpi_bytes_retrans;
+	uint32_t	tcpi_dsack_dups;
+	uint32_t	tcpi_reord_seen;
+	uint32_t	tcpi_rcv_ooopack;
+	uint32_t	tcpi_snd_wnd;
+};
+
+/* TCP_INFO and sock_diag's INET_DIAG_INFO (tcp.c). */
+void tcp_get_info(struct sock *sk, struct tcp_info_k *info);
+
 /* ---- per-namespace tables --------------------------------------------------- */
 
 #define TCP_EHASH_LOG		14

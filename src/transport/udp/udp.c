@@ -88,6 +88,25 @@ static struct udp_hslot *udp_hashslot(struct udp_table *t, unsigned int port)
 	return &t->hash[port & UDP_HTABLE_MASK];
 }
 
+unsigned int udp_table_slots(void)
+{
+	return UDP_HTABLE_SIZE;
+}
+
+struct sock *udp_table_sk(struct usn_net *net, unsigned int slot,
+			  unsigned int idx)
+{
+	struct udp_table *t = udp_table_of(net);
+	struct udp_sock *up;
+
+	if (!t || slot >= UDP_HTABLE_SIZE)
+		return NULL;
+	hlist_for_each_entry(up, &t->hash[slot].head, udp_node)
+		if (!idx--)
+			return &up->inet.sk;
+	return NULL;
+}
+
 /* The kernel's reciprocal_scale(): @val mapped onto [0, @range). */
 static inline uint32_t reciprocal_scale(uint32_t val, uint32_t range)
 {

@@ -20,4 +20,13 @@ struct sock;
 /* connect(AF_UNSPEC) of datagram sockets (UDP, raw, ping): forget the peer. */
 int __udp_disconnect(struct sock *sk, int flags);
 
+/*
+ * For sock_diag (udp_diag.c): the hash slots of the port table, and the
+ * @idx-th socket of slot @slot in @net (NULL past the slot's last).
+ */
+struct usn_net;
+unsigned int udp_table_slots(void);
+struct sock *udp_table_sk(struct usn_net *net, unsigned int slot,
+			  unsigned int idx);
+
 #endif
