@@ -159,7 +159,7 @@ int usn_link_hwaddr(struct usn_net *net, int ifindex, unsigned char addr[6]);
 /* Mirrors every frame the device sends and receives to a pcap file; NULL stops. */
 int usn_link_pcap(struct usn_net *net, int ifindex, const char *path);
 
-#define USN_DROP_REASON_MAX	32
+#define USN_DROP_REASON_MAX	64
 
 struct usn_link_stats {
 	uint64_t rx_packets, tx_packets;

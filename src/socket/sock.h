@@ -23,6 +23,7 @@
 #include "socket/socket.h"
 
 struct usn_net;
+struct proto_mem;
 
 /* sk_shutdown */
 #define RCV_SHUTDOWN		1
@@ -88,6 +89,10 @@ struct proto {
 	int		(*hash)(struct sock *sk);
 	void		(*unhash)(struct sock *sk);
 	int		(*get_port)(struct sock *sk, unsigned short snum);
+	/* Memory accounting (sock_mem.h): NULL for a protocol without it. */
+	struct proto_mem *(*memory_pool)(const struct sock *sk);
+	void		(*enter_memory_pressure)(struct sock *sk);
+	void		(*leave_memory_pressure)(struct sock *sk);
 };
 
 struct sock {
@@ -112,6 +117,7 @@ struct sock {
 	int			sk_sndbuf;
 	atomic_int		sk_rmem_alloc;
 	atomic_int		sk_wmem_alloc;
+	int			sk_forward_alloc;	/* bytes reserved, not yet charged */
 	int			sk_rcvlowat;
 	long			sk_rcvtimeo;	/* jiffies */
 	long			sk_sndtimeo;	/* jiffies */
