@@ -345,6 +345,76 @@ TEST(ofo_queue_pruned_in_order_data_intact)
 }
 
 /*
+ * Small segments into a small receive buffer: each costs far more than
+ * its bytes, the buffer overflows, and tcp_prune_queue collapses the
+ * queue into compact buffers (TCPRcvCollapsed) instead of dropping; the
+ * stream arrives whole.
+ */
+TEST(small_segments_collapsed_not_dropped)
+{
+	struct rig g;
+	int l, c, s, one = 1, rcvbuf = 4096;
+	uint64_t sent = 0, got = 0;
+	uint8_t buf[4096];
+
+	inet_test_start(RUN_SEED);
+	ASSERT_TRUE(rig_open(&g));
+	usn_setns(g.b);
+	c = tcp_pair(&g, PORT, &l, &s);
+	ASSERT_TRUE(c >= 0);
+	EXPECT_OK(usn_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf)));
+	EXPECT_OK(usn_fcntl(s, F_SETFL, O_NONBLOCK));
+	usn_setns(g.a);
+	EXPECT_OK(usn_setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	EXPECT_OK(usn_fcntl(c, F_SETFL, O_NONBLOCK));
+	for (int t = 0; t < 20000 && got < 200000; t++) {
+		ssize_t r, w;
+
+		usn_setns(g.a);
+		for (int j = 0; j < 100; j++)
+			buf[j] = stream_byte(sent + (uint64_t)j);
+		w = sent < 200000 ? usn_send(c, buf, 100, 0) : 0;
+		if (w > 0)
+			sent += (uint64_t)w;
+		usn_sim_run(MS / 10);
+		/* The reader wakes once every 200 ms. */
+		if (t % 2000 != 1999)
+			continue;
+		usn_setns(g.b);
+		while ((r = usn_recv(s, buf, sizeof(buf), 0)) > 0) {
+			for (ssize_t j = 0; j < r; j++)
+				ASSERT_TRUE(buf[j] == stream_byte(got + (uint64_t)j));
+			got += (uint64_t)r;
+		}
+	}
+	for (int t = 0; t < 1000 && got < sent; t++) {
+		ssize_t r;
+
+		usn_sim_run(10 * MS);
+		usn_setns(g.b);
+		while ((r = usn_recv(s, buf, sizeof(buf), 0)) > 0) {
+			for (ssize_t j = 0; j < r; j++)
+				ASSERT_TRUE(buf[j] == stream_byte(got + (uint64_t)j));
+			got += (uint64_t)r;
+		}
+	}
+	EXPECT_TRUE(sent > 0);
+	EXPECT_EQ(got, sent);
+	EXPECT_TRUE(snmp(g.b, "TcpExt.TCPRcvCollapsed") > 0);
+	EXPECT_TRUE(snmp(g.b, "TcpExt.PruneCalled") > 0);
+	usn_setns(g.a);
+	usn_close(c);
+	usn_setns(g.b);
+	usn_close(s);
+	usn_close(l);
+	usn_sim_run(5 * SEC);
+	EXPECT_EQ(mem_of(g.a), 0);
+	EXPECT_EQ(mem_of(g.b), 0);
+	rig_close(&g);
+}
+
+/*
  * tcp_mem "4 6 8" in a: senders whose peers sleep fill a's pool; a new
  * writer is refused (EAGAIN, or its SO_SNDTIMEO), loses nothing, and
  * goes on once the readers free the memory.
