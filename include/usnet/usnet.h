@@ -191,7 +191,10 @@ int usn_route_del(struct usn_net *net, int family, const void *dst,
 		  int prefixlen, const void *gateway, int ifindex,
 		  unsigned int metric);
 
-/* A protocol counter by its /proc/net/snmp name: "Ip.InHdrErrors", "Udp.NoPorts". */
+/*
+ * A protocol counter by its /proc/net/snmp name: "Ip.InHdrErrors",
+ * "Udp.NoPorts"; also /proc/net/sockstat's TCP figures: "Sockstat.TCP.mem".
+ */
 int usn_snmp(struct usn_net *net, const char *name, uint64_t *value);
 
 /* ---------------------------------------------------------------------------
