@@ -141,6 +141,12 @@ void skb_set_owner_r(struct sk_buff *skb, struct sock *sk)
 	sk_mem_charge(sk, (int)skb->truesize);
 }
 
+/* Charged to @sk's receive side already (moving between its queues). */
+bool skb_owned_r(const struct sk_buff *skb, const struct sock *sk)
+{
+	return skb->sk == sk && skb->destructor == sock_rfree;
+}
+
 static void sock_wfree(struct sk_buff *skb)
 {
 	struct sock *sk = skb->sk;

@@ -238,6 +238,7 @@ int sock_common_getsockopt(struct socket *sock, int level, int optname,
 /* Charges @skb to @sk's receive buffer and queues it; -ENOMEM when full. */
 int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
+bool skb_owned_r(const struct sk_buff *skb, const struct sock *sk);
 void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
 struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
 				    bool noblock, int *errcode);

@@ -1405,7 +1405,9 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	skb->dev = NULL;
-	skb_set_owner_r(skb, sk);
+	/* From the out-of-order queue it is charged already. */
+	if (!skb_owned_r(skb, sk))
+		skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 }
 
