@@ -56,7 +56,7 @@ int __sk_mem_raise_allocated(struct sock *sk, int size, int amt, int kind)
 		return 1;
 	}
 
-	/* Under pressure, a socket below its fair share of max still gets it. */
+	/* Under pressure, a socket under its fair share of max gets it. */
 	if (!m->pressure)
 		return 1;
 	if ((long)m->sysctl_mem[2] >

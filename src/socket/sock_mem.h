@@ -31,17 +31,17 @@
 #include "socket/sock.h"
 
 #define SK_MEM_QUANTUM_SHIFT	12
-#define SK_MEM_QUANTUM		(1 << SK_MEM_QUANTUM_SHIFT)	/* PAGE_SIZE */
+#define SK_MEM_QUANTUM		(1 << SK_MEM_QUANTUM_SHIFT)	/* a page */
 
 /* What a reservation is for (the kernel's SK_MEM_SEND / SK_MEM_RECV). */
 enum { SK_MEM_SEND, SK_MEM_RECV };
 
 struct proto_mem {
 	atomic_long	allocated;	/* pages (memory_allocated) */
-	unsigned long	pressure;	/* jiffies + 1 at entry; 0: none */
+	unsigned long	pressure;	/* jiffies + 1 at entry, or 0 */
 	int		sockets_allocated;
 	const int	*sysctl_mem;	/* [3] pages: min, pressure, max */
-	const int	*sysctl_rmem;	/* [3] bytes; [0] is the guarantee */
+	const int	*sysctl_rmem;	/* [3] bytes; [0]: guaranteed */
 	const int	*sysctl_wmem;
 	/* The send buffers a stream socket holds (sk_wmem_queued). */
 	int		(*wmem_queued)(const struct sock *sk);
@@ -138,7 +138,7 @@ static inline bool sk_rmem_schedule(struct sock *sk, int size)
 	return __sk_mem_schedule(sk, size, SK_MEM_RECV);
 }
 
-/* Shrinks the send buffer to half of what is queued (sk_stream_moderate_sndbuf). */
+/* sk_sndbuf down to half of what is queued (sk_stream_moderate_sndbuf). */
 void sk_stream_moderate_sndbuf(struct sock *sk);
 
 static inline void sk_enter_memory_pressure(struct sock *sk)

@@ -103,7 +103,7 @@ void tcp_mem_sock_init(struct sock *sk)
 	sk->sk_destruct = tcp_sock_destruct;
 }
 
-/* ---- send side -------------------------------------------------------------- */
+/* ---- send side ----------------------------------------------------------- */
 
 /*
  * Segments that were not scheduled (the SYN, the second half of a split)
@@ -149,7 +149,7 @@ bool tcp_should_expand_sndbuf(const struct sock *sk)
 	return tcp_packets_in_flight(tp) < tp->snd_cwnd;
 }
 
-/* ---- receive side ------------------------------------------------------------ */
+/* ---- receive side -------------------------------------------------------- */
 
 void tcp_adjust_rcv_ssthresh(struct sock *sk)
 {
@@ -172,7 +172,8 @@ static void tcp_clamp_window(struct sock *sk)
 	if (sk->sk_rcvbuf < rmem2 && !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
 	    !tcp_under_memory_pressure(sk) &&
 	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
-		sk->sk_rcvbuf = min_t(int, atomic_load(&sk->sk_rmem_alloc), rmem2);
+		sk->sk_rcvbuf = min_t(int, atomic_load(&sk->sk_rmem_alloc),
+				      rmem2);
 	if (atomic_load(&sk->sk_rmem_alloc) > sk->sk_rcvbuf)
 		tp->rcv_ssthresh = min_t(uint32_t, tp->window_clamp,
 					 2u * tp->advmss);
@@ -235,7 +236,8 @@ static int tcp_collapse_run(struct sock *sk, struct sk_buff_head *q,
 		nskb->skb_iif = src->skb_iif;
 		TCP_SKB_CB(nskb)->seq = seq;
 		TCP_SKB_CB(nskb)->end_seq = seq + len;
-		TCP_SKB_CB(nskb)->tcp_flags &= (uint8_t)~(TCPHDR_FIN | TCPHDR_SYN);
+		TCP_SKB_CB(nskb)->tcp_flags &=
+			(uint8_t)~(TCPHDR_FIN | TCPHDR_SYN);
 		tcp_collapse_copy(nskb, q, &src, seq, len);
 		new_true += nskb->truesize;
 		__skb_queue_tail(&tmp, nskb);
@@ -320,7 +322,8 @@ bool tcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *in_skb)
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek_tail(q))) {
-		if (in_skb && after(TCP_SKB_CB(in_skb)->seq, TCP_SKB_CB(skb)->seq))
+		if (in_skb && after(TCP_SKB_CB(in_skb)->seq,
+				    TCP_SKB_CB(skb)->seq))
 			break;
 		pruned = true;
 		__skb_unlink(skb, q);
@@ -381,7 +384,7 @@ int tcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb,
 	return 0;
 }
 
-/* ---- figures ------------------------------------------------------------------- */
+/* ---- figures ------------------------------------------------------------- */
 
 /* The /proc/net/sockstat "TCP:" line's alloc and mem, and pressure (0/1). */
 int tcp_sockstat(const struct usn_net *net, const char *name, uint64_t *value)
@@ -393,7 +396,8 @@ int tcp_sockstat(const struct usn_net *net, const char *name, uint64_t *value)
 	if (!strcmp(name, "alloc"))
 		*value = (uint64_t)max_t(int, h->mem.sockets_allocated, 0);
 	else if (!strcmp(name, "mem"))
-		*value = (uint64_t)max_t(long, atomic_load(&h->mem.allocated), 0);
+		*value = (uint64_t)max_t(long,
+					 atomic_load(&h->mem.allocated), 0);
 	else if (!strcmp(name, "pressure"))
 		*value = h->mem.pressure != 0;
 	else
