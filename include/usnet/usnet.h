@@ -196,7 +196,7 @@ int usn_link_hwaddr(struct usn_net *net, int ifindex, unsigned char addr[6]);
 /* Mirrors every frame the device sends and receives to a pcap file; NULL stops. */
 int usn_link_pcap(struct usn_net *net, int ifindex, const char *path);
 
-#define USN_DROP_REASON_MAX	32
+#define USN_DROP_REASON_MAX	64
 
 struct usn_link_stats {
 	uint64_t rx_packets, tx_packets;
@@ -228,7 +228,10 @@ int usn_route_del(struct usn_net *net, int family, const void *dst,
 		  int prefixlen, const void *gateway, int ifindex,
 		  unsigned int metric);
 
-/* A protocol counter by its /proc/net/snmp name: "Ip.InHdrErrors", "Udp.NoPorts". */
+/*
+ * A protocol counter by its /proc/net/snmp name: "Ip.InHdrErrors",
+ * "Udp.NoPorts"; also /proc/net/sockstat's TCP figures: "Sockstat.TCP.mem".
+ */
 int usn_snmp(struct usn_net *net, const char *name, uint64_t *value);
 
 /* ---------------------------------------------------------------------------

@@ -39,7 +39,9 @@
 	X(NEIGH_DEAD,		"neighbour entry gone")			\
 	X(TCP_CSUM,		"bad TCP checksum")			\
 	X(TCP_INVALID_SEQUENCE,	"TCP segment outside the window")	\
-	X(TCP_FLAGS,		"TCP flags not valid in the state")
+	X(TCP_FLAGS,		"TCP flags not valid in the state")	\
+	X(PROTO_MEM,		"protocol memory limit")		\
+	X(TCP_OFO_QUEUE_PRUNE,	"TCP out-of-order queue pruned")
 
 enum skb_drop_reason {
 #define USN_DROP_ENUM(name, text) SKB_DROP_REASON_##name,

@@ -120,6 +120,15 @@ static const struct sysctl_entry sysctl_table[] = {
 	       0, 255, NULL, 3),
 	INTVEC("net.ipv4.neigh.default.unres_qlen", neigh_unres_qlen, 1,
 	       0, INT_MAX, NULL, 101),
+	/*
+	 * tcp_mem, in 4 KiB pages: below min no pressure, above pressure the
+	 * namespace is under memory pressure, above max no TCP buffer is
+	 * granted. Linux has one for the machine, computed from its RAM;
+	 * here each namespace has its own, by default what Linux computes
+	 * for 4 GiB (192 MiB, 256 MiB, 384 MiB).
+	 */
+	INTVEC("net.ipv4.tcp_mem", tcp_mem, 3,
+	       0, INT_MAX, NULL, 49152, 65536, 98304),
 	/* tcp_rmem/tcp_wmem: min, default, max (Linux 6.x defaults; unordered accepted, as Linux) */
 	INTVEC("net.ipv4.tcp_rmem", tcp_rmem, 3,
 	       1, INT_MAX, NULL, 4096, 131072, 6291456),

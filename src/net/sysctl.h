@@ -45,6 +45,7 @@ struct netns_sysctl {
 	int neigh_mcast_solicit;
 	int neigh_unres_qlen;
 	/* net.ipv4.tcp_* */
+	int tcp_mem[3];			/* pages: min, pressure, max (per namespace) */
 	int tcp_rmem[3];
 	int tcp_wmem[3];
 	int tcp_syn_retries;

@@ -17,6 +17,7 @@
 #include "net/usnet.h"
 #include "core/filter.h"
 #include "socket/sock.h"
+#include "socket/sock_mem.h"
 
 #define TCP_CLOSE	7
 #define USEC_PER_SEC	1000000L
@@ -51,6 +52,7 @@ void sk_free(struct sock *sk)
 	skb_queue_purge_reason(&sk->sk_error_queue, SKB_DROP_REASON_SOCKET_CLOSE);
 	skb_queue_purge_reason(&sk->sk_write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
 	sk_filter_release(sk->sk_filter);
+	sk_mem_reclaim_final(sk);
 	free(sk);
 	put_net(net);
 }
@@ -126,7 +128,10 @@ EXPORT_SYMBOL(sock_orphan);
 
 static void sock_rfree(struct sk_buff *skb)
 {
-	atomic_fetch_sub(&skb->sk->sk_rmem_alloc, (int)skb->truesize);
+	struct sock *sk = skb->sk;
+
+	atomic_fetch_sub(&sk->sk_rmem_alloc, (int)skb->truesize);
+	sk_mem_uncharge(sk, (int)skb->truesize);
 }
 
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk)
@@ -135,6 +140,13 @@ void skb_set_owner_r(struct sk_buff *skb, struct sock *sk)
 	skb->sk = sk;
 	skb->destructor = sock_rfree;
 	atomic_fetch_add(&sk->sk_rmem_alloc, (int)skb->truesize);
+	sk_mem_charge(sk, (int)skb->truesize);
+}
+
+/* Charged to @sk's receive side already (moving between its queues). */
+bool skb_owned_r(const struct sk_buff *skb, const struct sock *sk)
+{
+	return skb->sk == sk && skb->destructor == sock_rfree;
 }
 
 static void sock_wfree(struct sk_buff *skb)

@@ -24,6 +24,7 @@
 
 struct usn_net;
 struct sk_filter;
+struct proto_mem;
 
 /* sk_shutdown */
 #define RCV_SHUTDOWN		1
@@ -90,6 +91,10 @@ struct proto {
 	int		(*hash)(struct sock *sk);
 	void		(*unhash)(struct sock *sk);
 	int		(*get_port)(struct sock *sk, unsigned short snum);
+	/* Memory accounting (sock_mem.h): NULL for a protocol without it. */
+	struct proto_mem *(*memory_pool)(const struct sock *sk);
+	void		(*enter_memory_pressure)(struct sock *sk);
+	void		(*leave_memory_pressure)(struct sock *sk);
 };
 
 struct sock {
@@ -114,6 +119,7 @@ struct sock {
 	int			sk_sndbuf;
 	atomic_int		sk_rmem_alloc;
 	atomic_int		sk_wmem_alloc;
+	int			sk_forward_alloc;	/* bytes reserved, not yet charged */
 	int			sk_rcvlowat;
 	long			sk_rcvtimeo;	/* jiffies */
 	long			sk_sndtimeo;	/* jiffies */
@@ -243,6 +249,7 @@ int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
 /* The same without the filter, for protocols that ran it already (UDP). */
 int __sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
+bool skb_owned_r(const struct sk_buff *skb, const struct sock *sk);
 void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
 struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
 				    bool noblock, int *errcode);

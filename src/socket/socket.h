@@ -149,6 +149,10 @@ struct net_proto_family {
 	void	*owner;		/* the module's dlopen handle, NULL if built in */
 };
 
+/* struct socket flags (include/linux/net.h) */
+#define SOCK_NOSPACE		2	/* a writer found the send buffer full */
+#define SOCK_NOSPACE_BIT	(1UL << SOCK_NOSPACE)
+
 struct socket {
 	socket_state		state;
 	short			type;

@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "net/usnet.h"
 #include "network/ipv4/ip.h"
+#include "transport/tcp/tcp_var.h"
 
 #define MIB_NAME(name)	#name,
 
@@ -92,6 +93,9 @@ static int snmp_lookup(const struct usn_net *net, const char *name,
 
 	if (!strncmp(name, "IcmpMsg.", 8))
 		return snmp_icmpmsg(mib, name + 8, value);
+	/* /proc/net/sockstat's "TCP:" line: alloc, mem (pages), pressure */
+	if (!strncmp(name, "Sockstat.TCP.", 13))
+		return tcp_sockstat(net, name + 13, value);
 	for (size_t g = 0; g < ARRAY_SIZE(snmp_groups); g++) {
 		const struct snmp_group *grp = &snmp_groups[g];
 		size_t plen = strlen(grp->prefix);

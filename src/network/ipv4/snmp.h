@@ -65,7 +65,9 @@
 	X(TCPDSACKOfoRecv) X(TCPDSACKOfoSent) X(TCPDSACKUndo)		\
 	X(TCPDSACKIgnoredOld) X(TCPDSACKIgnoredNoUndo) X(TCPSACKDiscard) \
 	X(TCPSpuriousRTOs) X(SyncookiesSent) X(SyncookiesRecv)		\
-	X(SyncookiesFailed) X(TCPReqQFullDoCookies) X(TCPReqQFullDrop)
+	X(SyncookiesFailed) X(TCPReqQFullDoCookies) X(TCPReqQFullDrop)	\
+	X(RcvPruned) X(TCPRcvCollapsed) X(TCPMemoryPressures)		\
+	X(TCPMemoryPressuresChrono)
 
 #define IP_MIB_ENUM(name)	IPSTATS_MIB_##name,
 #define ICMP_MIB_ENUM(name)	ICMP_MIB_##name,

@@ -83,7 +83,7 @@ void tcp_write_queue_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		tp->wmem_queued -= (int)skb->truesize;
+		tcp_wmem_uncharge(sk, skb);
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_CLOSE);
 	}
 	tp->send_head = NULL;
@@ -104,6 +104,7 @@ void tcp_v4_destroy_sock(struct sock *sk)
 	skb_queue_purge_reason(&tp->out_of_order_queue, SKB_DROP_REASON_SOCKET_CLOSE);
 	tp->ofo_bytes = 0;
 	skb_queue_purge_reason(&sk->sk_receive_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+	sk_mem_reclaim_final(sk);
 	tcp_unhash(sk);
 	if (tcp_hashinfo(sock_net(sk)))
 		tcp_put_port(sk);
@@ -358,8 +359,10 @@ static bool sk_stream_is_writeable(const struct sock *sk)
 
 void sk_stream_write_space(struct sock *sk)
 {
-	if (sk->sk_wq && sk_stream_is_writeable(sk))
+	if (sk->sk_wq && sk->sk_socket && sk_stream_is_writeable(sk)) {
+		sk->sk_socket->flags &= ~SOCK_NOSPACE_BIT;
 		wake_up_poll(sk->sk_wq, POLLOUT | POLLWRNORM | POLLWRBAND);
+	}
 }
 
 static int sk_stream_wait_connect(struct sock *sk, long *timeo)
@@ -383,21 +386,49 @@ static int sk_stream_wait_connect(struct sock *sk, long *timeo)
 	}
 }
 
+static void sk_stream_set_nospace(struct sock *sk)
+{
+	if (sk->sk_socket)
+		sk->sk_socket->flags |= SOCK_NOSPACE_BIT;
+}
+
+/*
+ * Waits for room in the send buffer. A writer the memory pool refused
+ * while its own buffer has room sleeps a short random while (vm_wait) and
+ * tries again: no event of its own would wake it (sk_stream_wait_memory).
+ */
 static int sk_stream_wait_memory(struct sock *sk, long *timeo)
 {
+	long vm_wait = 0, cur = *timeo;
+
+	if (sk_stream_memory_free(sk))
+		cur = vm_wait = tcp_mem_vm_wait(sk);
 	for (;;) {
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			return -EPIPE;
-		if (!*timeo)
+		if (!*timeo) {
+			sk_stream_set_nospace(sk);
 			return -EAGAIN;
-		if (sk_stream_memory_free(sk))
+		}
+		if (sk_stream_memory_free(sk) && !vm_wait)
 			return 0;
-		sk_wait_event(sk, timeo, sk->sk_err ||
+		sk_stream_set_nospace(sk);
+		sk_wait_event(sk, &cur, sk->sk_err ||
 			      (sk->sk_shutdown & SEND_SHUTDOWN) ||
-			      sk_stream_memory_free(sk));
-		if (!*timeo && !sk_stream_memory_free(sk) && !sk->sk_err &&
-		    !(sk->sk_shutdown & SEND_SHUTDOWN))
-			return sock_intr_errno(*timeo);
+			      (sk_stream_memory_free(sk) && !vm_wait));
+		if (vm_wait) {
+			/* The time slept comes off the caller's timeout. */
+			vm_wait -= cur;
+			cur = *timeo;
+			if (cur != MAX_SCHEDULE_TIMEOUT && (cur -= vm_wait) < 0)
+				cur = 0;
+			vm_wait = 0;
+		} else if (!cur && !sk_stream_memory_free(sk) && !sk->sk_err &&
+			   !(sk->sk_shutdown & SEND_SHUTDOWN)) {
+			*timeo = 0;
+			return sock_intr_errno(0);
+		}
+		*timeo = cur;
 	}
 }
 
@@ -450,6 +481,10 @@ static struct sk_buff *tcp_stream_alloc_skb(struct sock *sk, unsigned int size)
 
 	if (!skb)
 		return NULL;
+	if (!tcp_stream_wmem_schedule(sk, skb)) {
+		consume_skb(skb);
+		return NULL;
+	}
 	cb = TCP_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = cb->end_seq = tp->write_seq;
@@ -520,6 +555,7 @@ static int tcp_sendmsg(struct sock *sk, struct kmsghdr *msg, size_t size)
 		continue;
 
 wait_for_space:
+		sk_stream_set_nospace(sk);
 		if (copied)
 			tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
 		err = sk_stream_wait_memory(sk, &timeo);
@@ -733,6 +769,9 @@ unsigned int tcp_poll(struct file *file, struct socket *sock,
 		if (!(sk->sk_shutdown & SEND_SHUTDOWN)) {
 			if (sk_stream_is_writeable(sk))
 				mask |= POLLOUT | POLLWRNORM;
+			else if (sk->sk_socket)
+				/* The next ACK that makes room wakes us. */
+				sk->sk_socket->flags |= SOCK_NOSPACE_BIT;
 		} else {
 			mask |= POLLOUT | POLLWRNORM;
 		}
@@ -1103,6 +1142,7 @@ static int tcp_v4_init_sock(struct sock *sk)
 		sk->sk_sndbuf = s->tcp_wmem[1];
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
 		sk->sk_rcvbuf = s->tcp_rmem[1];
+	tcp_mem_sock_init(sk);
 	return 0;
 }
 
@@ -1122,4 +1162,7 @@ const struct proto tcp_prot = {
 	.recvmsg	= tcp_recvmsg,
 	.unhash		= tcp_unhash,
 	.get_port	= tcp_v4_get_port,
+	.memory_pool	= tcp_memory_pool,
+	.enter_memory_pressure = tcp_enter_memory_pressure,
+	.leave_memory_pressure = tcp_leave_memory_pressure,
 };

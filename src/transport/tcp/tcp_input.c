@@ -284,7 +284,7 @@ static void tcp_grow_window(struct sock *sk, const struct sk_buff *skb)
 		   (int)tp->rcv_ssthresh;
 	int incr = 0;
 
-	if (room <= 0)
+	if (room <= 0 || tcp_under_memory_pressure(sk))
 		return;
 	if (tcp_win_from_space(tp, (int)skb->truesize) <= (int)skb->len) {
 		incr = 2 * tp->advmss;
@@ -395,8 +395,10 @@ void tcp_rcv_space_adjust(struct sock *sk)
 	copied = tp->copied_seq - tp->rcvq_space.seq;
 	if (copied <= tp->rcvq_space.space)
 		goto new_measure;
+	/* Under memory pressure the buffer does not grow (tcp_mem.c). */
 	if (net->sysctl.tcp_moderate_rcvbuf &&
-	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !tcp_under_memory_pressure(sk)) {
 		uint64_t rcvwin, grow;
 		int rcvbuf;
 
@@ -1211,13 +1213,16 @@ static void tcp_cong_control(struct sock *sk, uint32_t ack,
 	}
 }
 
-/* Wakes writers once there is room; grows the send buffer with cwnd (tcp_new_space). */
+/*
+ * Wakes writers once there is room; grows the send buffer with cwnd
+ * unless memory is short (tcp_new_space). Only for a writer that ran out
+ * of space (SOCK_NOSPACE: tcp_check_space).
+ */
 static void tcp_new_space(struct sock *sk)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
-
-	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK) &&
-	    tp->packets_out < tp->snd_cwnd)
+	if (!sk->sk_socket || !(sk->sk_socket->flags & SOCK_NOSPACE_BIT))
+		return;
+	if (tcp_should_expand_sndbuf(sk))
 		tcp_sndbuf_expand(sk);
 	sk->sk_write_space(sk);
 }
@@ -1382,35 +1387,6 @@ static void tcp_data_ready(struct sock *sk)
 		sk->sk_data_ready(sk);
 }
 
-/* Frees the out-of-order queue to make room (tcp_prune_ofo_queue). */
-static bool tcp_prune_ofo_queue(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-
-	if (skb_queue_empty(&tp->out_of_order_queue))
-		return false;
-	NET_INC_STATS(sock_net(sk), OfoPruned);
-	skb_queue_purge(&tp->out_of_order_queue);
-	tp->ofo_bytes = 0;
-	tp->rx_opt.num_sacks = 0;
-	return true;
-}
-
-/*
- * Room for one more buffer? As Linux, a buffer is taken while the queue
- * is within sk_rcvbuf, so the window offered is always honoured even when
- * the last buffer overshoots.
- */
-static int tcp_try_rmem_schedule(struct sock *sk, unsigned int size)
-{
-	(void)size;
-	if (atomic_load(&sk->sk_rmem_alloc) <= sk->sk_rcvbuf)
-		return 0;
-	NET_INC_STATS(sock_net(sk), PruneCalled);
-	tcp_prune_ofo_queue(sk);
-	return atomic_load(&sk->sk_rmem_alloc) <= sk->sk_rcvbuf ? 0 : -1;
-}
-
 /* Appends in-order data; small segments go into the tail's room (tcp_try_coalesce). */
 static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -1429,7 +1405,9 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	skb->dev = NULL;
-	skb_set_owner_r(skb, sk);
+	/* From the out-of-order queue it is charged already. */
+	if (!skb_owned_r(skb, sk))
+		skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 }
 
@@ -1471,10 +1449,12 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff_head *q = &tp->out_of_order_queue;
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	struct sk_buff *prev, *next;
+	int drop = tcp_try_rmem_schedule(sk, skb, skb->truesize);
 
-	if (tcp_try_rmem_schedule(sk, skb->truesize)) {
+	if (drop) {
 		NET_INC_STATS(sock_net(sk), TCPOFODrop);
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		sk->sk_data_ready(sk);
+		kfree_skb_reason(skb, (enum skb_drop_reason)drop);
 		return;
 	}
 	NET_INC_STATS(sock_net(sk), TCPOFOQueue);
@@ -1559,14 +1539,20 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			goto out_of_window;
 		}
 queue_and_out:
-		if (tcp_try_rmem_schedule(sk, skb->truesize) &&
-		    skb_queue_len(&sk->sk_receive_queue) && skb->len) {
-			tp->ack.pending |= ICSK_ACK_NOW;
-			inet_csk_schedule_ack(tp);
-			sk->sk_data_ready(sk);
-			NET_INC_STATS(sock_net(sk), TCPRcvQDrop);
-			reason = SKB_DROP_REASON_SOCKET_RCVBUFF;
-			goto drop;
+		/* The first buffer of an empty queue always goes in. */
+		if (!skb_queue_len(&sk->sk_receive_queue) || !skb->len) {
+			sk_forced_mem_schedule(sk, (int)skb->truesize);
+		} else {
+			int drop = tcp_try_rmem_schedule(sk, skb, skb->truesize);
+
+			if (drop) {
+				tp->ack.pending |= ICSK_ACK_NOW;
+				inet_csk_schedule_ack(tp);
+				sk->sk_data_ready(sk);
+				NET_INC_STATS(sock_net(sk), TCPRcvQDrop);
+				reason = (enum skb_drop_reason)drop;
+				goto drop;
+			}
 		}
 		{
 			bool fin = cb->tcp_flags & TCPHDR_FIN;

@@ -1078,6 +1078,7 @@ static int tcp_net_init(struct usn_net *net)
 	}
 	for (unsigned int i = 0; i < INET_TABLE_PERTURB_SIZE; i++)
 		h->table_perturb[i] = net_random_u32(net);
+	tcp_mem_net_init(net, h);
 	net->ipv4->tcp = h;
 	return 0;
 }

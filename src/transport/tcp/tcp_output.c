@@ -225,6 +225,8 @@ uint32_t __tcp_select_window(struct sock *sk)
 	}
 	if (free_space < (full_space >> 1)) {
 		tp->ack.quick = 0;
+		if (tcp_under_memory_pressure(sk))
+			tcp_adjust_rcv_ssthresh(sk);
 		free_space = free_space & ~((1 << ws) - 1);
 		if (free_space < (allowed_space >> 4) || free_space < mss)
 			return 0;
@@ -283,7 +285,7 @@ void tcp_free_skb(struct sock *sk, struct sk_buff *skb)
 	if (tp->retransmit_hint == skb)
 		tp->retransmit_hint = NULL;
 	__skb_unlink(skb, &sk->sk_write_queue);
-	tp->wmem_queued -= (int)skb->truesize;
+	tcp_wmem_uncharge(sk, skb);
 	consume_skb(skb);
 }
 
@@ -474,7 +476,7 @@ void tcp_entail(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	tp->wmem_queued += (int)skb->truesize;
+	tcp_wmem_charge(sk, skb);
 	if (!tp->send_head)
 		tp->send_head = skb;
 }
@@ -503,7 +505,7 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len)
 	cb->tcp_flags = flags & (uint8_t)~(TCPHDR_FIN | TCPHDR_PSH);
 	ncb->tcp_flags = flags & (uint8_t)~TCPHDR_SYN;
 	__skb_insert(buff, skb, skb->next, &sk->sk_write_queue);
-	tp->wmem_queued += (int)buff->truesize;
+	tcp_wmem_charge(sk, buff);
 	/* A segment already sent becomes two in flight. */
 	if (skb != tp->send_head && before(cb->seq, tp->snd_nxt)) {
 		tp->packets_out++;
@@ -798,7 +800,7 @@ int tcp_connect(struct sock *sk)
 	tp->retrans_stamp = tcp_time_stamp_ts(tp);
 	/* The SYN is in flight at once: queued, never the send head. */
 	__skb_queue_tail(&sk->sk_write_queue, buff);
-	tp->wmem_queued += (int)buff->truesize;
+	tcp_wmem_charge(sk, buff);
 	tp->packets_out++;
 	tcp_transmit_skb(sk, buff, true);
 	tp->snd_nxt = tp->write_seq;

@@ -34,6 +34,7 @@
 #include "family/inet/inet_sock.h"
 #include "net/net.h"
 #include "network/ipv4/ip.h"
+#include "socket/sock_mem.h"
 #include "transport/tcp/tcp.h"
 #include "transport/tcp/tcp_seq.h"
 #include "wire/tcp.h"
@@ -512,6 +513,7 @@ struct tcp_hashinfo {
 	uint32_t		challenge_count;
 	unsigned int		tw_count;
 	unsigned int		orphans;
+	struct proto_mem	mem;	/* tcp_mem.c: the namespace's TCP memory */
 };
 
 static inline struct tcp_hashinfo *tcp_hashinfo(const struct usn_net *net)
@@ -980,5 +982,31 @@ uint32_t cookie_init_timestamp(const struct tcp_request_sock *req,
 struct sock *cookie_v4_check(struct tcp_sock *listener, struct sk_buff *skb);
 int tcp_child_process(struct sock *parent, struct sock *child,
 		      struct sk_buff *skb);
+
+/* ---- tcp_mem.c: memory pressure (tcp_mem) -------------------------------------- */
+
+void tcp_mem_net_init(struct usn_net *net, struct tcp_hashinfo *h);
+struct proto_mem *tcp_memory_pool(const struct sock *sk);
+void tcp_enter_memory_pressure(struct sock *sk);
+void tcp_leave_memory_pressure(struct sock *sk);
+bool tcp_under_memory_pressure(const struct sock *sk);
+/* The socket's share of the namespace's figures: tcp_v4_init_sock / sk_free. */
+void tcp_mem_sock_init(struct sock *sk);
+/* A segment enters or leaves the write queue (sk_wmem_queued_add + sk_mem_charge). */
+void tcp_wmem_charge(struct sock *sk, struct sk_buff *skb);
+void tcp_wmem_uncharge(struct sock *sk, struct sk_buff *skb);
+/* Room to queue @skb on receive; 0, or -1 to drop it (tcp_try_rmem_schedule). */
+int tcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb,
+			  unsigned int size);
+bool tcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *in_skb);
+/* Under pressure, no more than four segments of window (tcp_adjust_rcv_ssthresh). */
+void tcp_adjust_rcv_ssthresh(struct sock *sk);
+bool tcp_should_expand_sndbuf(const struct sock *sk);
+/* Send-buffer room for a new segment; false makes the writer wait. */
+bool tcp_stream_wmem_schedule(struct sock *sk, struct sk_buff *skb);
+/* The short wait of a writer refused by the pool (sk_stream_wait_memory's vm_wait). */
+long tcp_mem_vm_wait(struct sock *sk);
+/* /proc/net/sockstat "TCP: ... alloc N mem N" for usn_snmp ("Sockstat.TCP.mem"). */
+int tcp_sockstat(const struct usn_net *net, const char *name, uint64_t *value);
 
 #endif
