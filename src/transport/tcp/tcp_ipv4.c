@@ -1092,6 +1092,7 @@ static void tcp_net_kill_sock(struct sock *sk)
 	tcp_clear_xmit_timers(sk);
 	tcp_write_queue_purge(sk);
 	skb_queue_purge(&tp->out_of_order_queue);
+	tp->ofo_bytes = 0;
 	tcp_unhash(sk);
 	tcp_put_port(sk);
 	sk->sk_state = TCP_CLOSE;
