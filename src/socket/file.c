@@ -7,8 +7,13 @@
  * program's own files, and poll/epoll can later watch it with kernel fds.
  * The table maps that number to a struct file (shared by dup()ed fds),
  * remembering the eventfd's inode so a stray libc close() followed by the
- * kernel reusing the number is detected instead of closing a stranger's
- * file. FD_CLOEXEC is per fd and mirrored on the kernel descriptor;
+ * kernel reusing the number for a file of another kind is detected instead
+ * of closing a stranger's file. All anonymous-inode files (eventfd, epoll,
+ * timerfd) share one inode, so a number reused by one of those cannot be
+ * told apart without a per-close read of /proc/self/fdinfo (too slow for a
+ * close path) or a second descriptor per socket for kcmp() (halves the fd
+ * limit); callers that know the number went (the packetdrill back end)
+ * use fd_forget(). FD_CLOEXEC is per fd and mirrored on the kernel descriptor;
  * O_NONBLOCK is per struct file.
  */
 #include <errno.h>
