@@ -21,11 +21,13 @@ struct usn_global usn_g = {
 /* The initcalls of built-in subsystems (each in its own file). */
 int loopback_init(void);
 int inet_init(void);
+int unix_init(void);
 
 /* Built-in subsystems, in start-up order. */
 static int (*const initcalls[])(void) = {
 	loopback_init,
 	inet_init,
+	unix_init,
 };
 
 __public void usn_config_init(struct usn_config *cfg)
