@@ -895,6 +895,38 @@ TEST(scm_rights_as_the_kernel)
 	SAME_AS_KERNEL(rights_steps);
 }
 
+TEST(received_descriptors_and_cloexec)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char c;
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int sv[2], pair[2], fd, fl;
+
+	ASSERT_TRUE(usn_socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	ASSERT_TRUE(usn_socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0);
+	for (int cloexec = 0; cloexec < 2; cloexec++) {
+		EXPECT_EQ(send_fds(&uapi, sv[0], &pair[0], 1), 1);
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		EXPECT_EQ(usn_recvmsg(sv[1], &mh, cloexec ? MSG_CMSG_CLOEXEC : 0), 1);
+		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(fd));
+		EXPECT_TRUE(usn_fd_owned(fd));
+		EXPECT_EQ(usn_fcntl(fd, F_GETFD), cloexec ? FD_CLOEXEC : 0);
+		/* The same open file: O_NONBLOCK came along. */
+		fl = usn_fcntl(fd, F_GETFL);
+		EXPECT_TRUE(fl >= 0 && (fl & O_NONBLOCK));
+		usn_close(fd);
+	}
+	usn_close(pair[0]);
+	usn_close(pair[1]);
+	usn_close(sv[0]);
+	usn_close(sv[1]);
+}
+
 /* A socket that holds itself in its own queue is collected once closed. */
 TEST(self_sent_socket_is_collected)
 {
@@ -1115,4 +1147,173 @@ TEST(bad_arguments)
 	EXPECT_ERRNO(usn_send(sv[0], "x", 1, MSG_OOB), EOPNOTSUPP);
 	usn_close(sv[0]);
 	usn_close(sv[1]);
+}
+
+/* ---- threads in two namespaces hammering one connection ------------------------------------------ */
+
+struct pump {
+	struct usn_net *net;
+	int fd, type;
+	size_t bytes;
+	uint32_t sum;
+	bool poll_first;
+};
+
+static void *pump_writer(void *arg)
+{
+	struct pump *p = arg;
+	unsigned char buf[3000];
+	size_t left = p->bytes;
+
+	usn_setns(p->net);
+	while (left) {
+		size_t n = left < sizeof(buf) ? left : sizeof(buf);
+		ssize_t w;
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (unsigned char)(p->bytes - left + i);
+		if (p->poll_first) {
+			struct pollfd pf = { .fd = p->fd, .events = POLLOUT };
+
+			usn_poll(&pf, 1, -1);
+			w = usn_send(p->fd, buf, n, MSG_DONTWAIT);
+			if (w < 0 && errno == EAGAIN)
+				continue;
+		} else {
+			w = usn_send(p->fd, buf, n, 0);
+		}
+		if (w <= 0)
+			break;
+		left -= (size_t)w;
+	}
+	p->bytes -= left;
+	return NULL;
+}
+
+static void *pump_reader(void *arg)
+{
+	struct pump *p = arg;
+	unsigned char buf[5000];
+	size_t got = 0;
+	ssize_t n;
+
+	usn_setns(p->net);
+	while (got < p->bytes) {
+		if (p->poll_first) {
+			struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+
+			usn_poll(&pf, 1, -1);
+			n = usn_recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n < 0 && errno == EAGAIN)
+				continue;
+		} else {
+			n = usn_recv(p->fd, buf, sizeof(buf), 0);
+		}
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			p->sum += buf[i] == (unsigned char)(got + (size_t)i) ? 0 : 1;
+		got += (size_t)n;
+	}
+	p->bytes = got;
+	return NULL;
+}
+
+/* Small buffers, so writers sleep on full buffers and readers on empty ones. */
+TEST(two_namespaces_stream_under_load)
+{
+	struct usn_net *nb = usn_net_create("unix-load", 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/usnet-load" };
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 12);
+	int l, c, s, v = 8192;
+
+	ASSERT_TRUE(nb);
+	usn_unlink(sun.sun_path);
+	l = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_TRUE(usn_bind(l, (struct sockaddr *)&sun, len) == 0);
+	usn_listen(l, 1);
+	for (int round = 0; round < 2; round++) {
+		struct pump w, r;
+		pthread_t tw, tr;
+
+		usn_setns(nb);
+		c = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+		EXPECT_OK(usn_connect(c, (struct sockaddr *)&sun, len));
+		usn_setsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+		usn_setns(NULL);
+		s = usn_accept(l, NULL, NULL);
+		ASSERT_TRUE(s >= 0);
+		usn_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+		/* Round 0: b writes, the default namespace reads; round 1 the reverse, with poll. */
+		w = (struct pump){ .net = round ? NULL : nb, .fd = round ? s : c,
+				   .bytes = 3 << 20, .poll_first = round };
+		r = (struct pump){ .net = round ? nb : NULL, .fd = round ? c : s,
+				   .bytes = 3 << 20, .poll_first = round };
+		ASSERT_TRUE(pthread_create(&tr, NULL, pump_reader, &r) == 0);
+		ASSERT_TRUE(pthread_create(&tw, NULL, pump_writer, &w) == 0);
+		pthread_join(tw, NULL);
+		pthread_join(tr, NULL);
+		EXPECT_EQ(w.bytes, 3 << 20);
+		EXPECT_EQ(r.bytes, 3 << 20);
+		EXPECT_EQ(r.sum, 0);
+		usn_close(s);
+		usn_setns(nb);
+		usn_close(c);
+		usn_setns(NULL);
+	}
+	usn_close(l);
+	usn_unlink(sun.sun_path);
+	usn_net_destroy(nb);
+}
+
+struct dgram_blaster {
+	struct usn_net *net;
+	struct sockaddr_un sun;
+	socklen_t len;
+	int n, sent;
+};
+
+static void *dgram_blast(void *arg)
+{
+	struct dgram_blaster *b = arg;
+	int fd;
+
+	usn_setns(b->net);
+	fd = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	for (int i = 0; i < b->n; i++)
+		if (usn_sendto(fd, &i, sizeof(i), 0, (struct sockaddr *)&b->sun, b->len) == sizeof(i))
+			b->sent++;
+	usn_close(fd);
+	return NULL;
+}
+
+/* Senders of another namespace block on a full queue and wake as it drains. */
+TEST(dgram_senders_block_across_namespaces)
+{
+	struct usn_net *nb = usn_net_create("unix-dgload", 0);
+	struct dgram_blaster b[3];
+	pthread_t t[3];
+	int rx, got = 0, x;
+
+	ASSERT_TRUE(nb);
+	rx = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	for (int i = 0; i < 3; i++) {
+		b[i] = (struct dgram_blaster){ .net = nb, .n = 3000,
+			.sun = { .sun_family = AF_UNIX, .sun_path = "/usnet-dgload" } };
+		b[i].len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 14);
+	}
+	usn_unlink(b[0].sun.sun_path);
+	ASSERT_TRUE(usn_bind(rx, (struct sockaddr *)&b[0].sun, b[0].len) == 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT_TRUE(pthread_create(&t[i], NULL, dgram_blast, &b[i]) == 0);
+	while (got < 9000 && usn_recv(rx, &x, sizeof(x), 0) == sizeof(x))
+		got++;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(b[i].sent, 3000);
+	}
+	EXPECT_EQ(got, 9000);
+	usn_close(rx);
+	usn_unlink(b[0].sun.sun_path);
+	usn_net_destroy(nb);
 }

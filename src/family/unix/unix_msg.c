@@ -438,7 +438,13 @@ restart:
 				goto out_free;
 			goto restart;
 		}
-		if (unix_dgram_peer_wake_me(sk, other)) {
+		/*
+		 * Only our own peer gets a relay (its u->peer_wake_target is
+		 * read under the target's lock, so it must be one socket).
+		 * Our ops alone change u->peer, and we run one of them.
+		 */
+		if (unix_sk(sk)->peer != other ||
+		    unix_dgram_peer_wake_me(sk, other)) {
 			err = -EAGAIN;
 			goto out_unlock;
 		}
