@@ -668,6 +668,38 @@ TEST(poll_as_the_kernel)
 	SAME_AS_KERNEL(poll_steps);
 }
 
+/* ---- socket options ------------------------------------------------------------------------------ */
+
+static void options_steps(struct run *r)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW };
+	static const int opts[] = { SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN,
+				    SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_ERROR };
+	const struct api *a = r->a;
+
+	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
+		int s = a->socket(AF_UNIX, types[i], 0), v;
+		socklen_t len;
+
+		notef(r, s >= 0, "socket %d", types[i]);
+		if (s < 0)
+			continue;
+		for (size_t j = 0; j < ARRAY_LEN(opts); j++) {
+			len = sizeof(v);
+			v = -7;
+			notef(r, a->getsockopt(s, SOL_SOCKET, opts[j], &v, &len), "get %d/%d", types[i], opts[j]);
+			notef(r, v, "value %d/%d", types[i], opts[j]);
+		}
+		notef(r, a->setsockopt(s, SOL_SOCKET, SO_PEERCRED, &v, sizeof(v)), "set peercred %d", types[i]);
+		a->close(s);
+	}
+}
+
+TEST(options_as_the_kernel)
+{
+	SAME_AS_KERNEL(options_steps);
+}
+
 /* ---- credentials ------------------------------------------------------------------------------- */
 
 static void creds_steps(struct run *r)

@@ -324,22 +324,27 @@ static int unix_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 static void unix_dgram_disconnected(struct sock *sk, struct sock *other,
 				    struct unix_defer *d)
 {
+	struct sk_buff_head q;
 	struct sk_buff *skb;
 	bool purged;
 
+	skb_queue_head_init(&q);
 	unix_state_lock(sk);
 	purged = !skb_queue_empty(&sk->sk_receive_queue);
-	while ((skb = __skb_dequeue(&sk->sk_receive_queue))) {
-		if (UNIXCB(skb).fp)
-			__skb_queue_tail(&d->free_q, skb);
-		else
-			kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_CLOSE);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue)))
+		__skb_queue_tail(&q, skb);
 	if (purged)
 		unix_peer_wait_wake(sk, d);
 	unix_state_unlock(sk);
 	if (!purged)
 		return;
+	/* Freed unlocked: a buffer's sender may go with it (unix_table_lock). */
+	while ((skb = __skb_dequeue(&q))) {
+		if (UNIXCB(skb).fp)
+			__skb_queue_tail(&d->free_q, skb);
+		else
+			kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_CLOSE);
+	}
 	/* One side of a two-way datagram pipe went: the other hears of it. */
 	unix_state_lock(other);
 	if (!sock_flag(other, SOCK_DEAD) && unix_sk(other)->peer == sk) {

@@ -208,8 +208,14 @@ out_unlock:
 	atomic_store(&gc_in_progress, false);
 }
 
-/* At exit, whatever cycles the program left closed go too. */
+/*
+ * At exit, whatever cycles the program left closed go too; not if another
+ * thread is inside the collector or a send right now (it may never return).
+ */
 __attribute__((destructor)) static void unix_gc_at_exit(void)
 {
+	if (pthread_mutex_trylock(&gc_mutex))
+		return;
+	unix_gc_unlock();
 	unix_gc();
 }
