@@ -1349,3 +1349,69 @@ TEST(dgram_senders_block_across_namespaces)
 	usn_unlink(b[0].sun.sun_path);
 	usn_net_destroy(nb);
 }
+
+struct poller {
+	struct usn_net *net;
+	int fd;
+	short events;
+	int ret;
+	short revents;
+};
+
+static void *poller_main(void *arg)
+{
+	struct poller *p = arg;
+	struct pollfd pf = { .fd = p->fd, .events = p->events };
+
+	usn_setns(p->net);
+	p->ret = usn_poll(&pf, 1, 5000);
+	p->revents = pf.revents;
+	return NULL;
+}
+
+/* poll(POLLOUT) on a sender whose receiver, in another namespace, is full. */
+TEST(dgram_poll_wakes_when_a_foreign_queue_drains)
+{
+	struct usn_net *nb = usn_net_create("unix-pollout", 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "\0pollout" };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 8;
+	struct poller p;
+	pthread_t t;
+	int rx, tx;
+	char b;
+
+	ASSERT_TRUE(nb);
+	usn_setns(nb);
+	tx = usn_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	usn_setns(NULL);
+	rx = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	/* A path reaches across namespaces; rx's abstract-free namespace b refuses. */
+	{
+		struct sockaddr_un path = { .sun_family = AF_UNIX };
+		socklen_t plen;
+
+		snprintf(path.sun_path, sizeof(path.sun_path), "/tmp/usnet-pollout-%d", (int)getpid());
+		plen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path.sun_path) + 1);
+		ASSERT_TRUE(usn_bind(rx, (struct sockaddr *)&path, plen) == 0);
+		usn_setns(nb);
+		EXPECT_OK(usn_connect(tx, (struct sockaddr *)&path, plen));
+		EXPECT_ERRNO(usn_connect(tx, (struct sockaddr *)&sun, len), ECONNREFUSED);
+		usn_setns(NULL);
+		usn_unlink(path.sun_path);
+	}
+	while (usn_send(tx, "x", 1, 0) == 1)
+		;
+	EXPECT_EQ(errno, EAGAIN);
+	p = (struct poller){ .net = nb, .fd = tx, .events = POLLOUT };
+	ASSERT_TRUE(pthread_create(&t, NULL, poller_main, &p) == 0);
+	usleep(30000);
+	EXPECT_EQ(usn_recv(rx, &b, 1, 0), 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(p.ret, 1);
+	EXPECT_EQ(p.revents, POLLOUT);
+	usn_close(rx);
+	usn_setns(nb);
+	usn_close(tx);
+	usn_setns(NULL);
+	usn_net_destroy(nb);
+}
