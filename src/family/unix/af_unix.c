@@ -308,9 +308,11 @@ static int unix_release(struct socket *sock)
 	unix_defer_run(sock->net, &d);
 	sock_put(sk);
 	/* Cycles of in-flight sockets may have lost their last outside reference. */
-	net_unlock(sock->net);
-	unix_gc();
-	net_lock(sock->net);
+	if (unix_gc_pending()) {
+		net_unlock(sock->net);
+		unix_gc();
+		net_lock(sock->net);
+	}
 	return 0;
 }
 

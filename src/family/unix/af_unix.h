@@ -233,6 +233,7 @@ void unix_scm_recv_creds(struct kmsghdr *msg, const struct unix_skb_parms *cb);
 void unix_inflight(struct scm_fp_list *fpl);
 void unix_notinflight(struct scm_fp_list *fpl);
 void unix_gc(void);
+bool unix_gc_pending(void);	/* any unix socket in flight? */
 void unix_gc_lock(void);
 void unix_gc_unlock(void);
 /* Takes @skb's descriptors out of flight, for freeing or installing. */

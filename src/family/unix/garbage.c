@@ -28,7 +28,7 @@
 
 static pthread_mutex_t gc_mutex = PTHREAD_MUTEX_INITIALIZER;
 static LIST_HEAD(gc_inflight_list);
-static long unix_tot_inflight;
+static atomic_long unix_tot_inflight;
 static atomic_bool gc_in_progress;
 
 void unix_gc_lock(void)
@@ -152,6 +152,11 @@ static void collect(struct sock *sk, struct sk_buff_head *hit)
 	unix_state_unlock(sk);
 }
 
+bool unix_gc_pending(void)
+{
+	return atomic_load_explicit(&unix_tot_inflight, memory_order_relaxed);
+}
+
 void unix_gc(void)
 {
 	struct gc_stack st = { 0 };
@@ -164,7 +169,7 @@ void unix_gc(void)
 		return;
 	skb_queue_head_init(&hit);
 	unix_gc_lock();
-	if (!unix_tot_inflight)
+	if (!atomic_load(&unix_tot_inflight))
 		goto out_unlock;
 	list_for_each_entry(u, &gc_inflight_list, gc_link) {
 		struct socket *sock = u->sk.sk_socket;
