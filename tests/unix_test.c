@@ -398,6 +398,35 @@ TEST(sigpipe_as_the_kernel)
 	SAME_AS_KERNEL(sigpipe_steps);
 }
 
+static void waitall_steps(struct run *r)
+{
+	const struct api *a = r->a;
+	char buf[32];
+	int sv[2];
+
+	a->socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	a->send(sv[0], "abc", 3, 0);
+	a->send(sv[0], "defg", 4, 0);
+	note(r, "waitall short", a->recv(sv[1], buf, 5, MSG_WAITALL));
+	note(r, "rest", a->recv(sv[1], buf, sizeof(buf), 0));
+	a->send(sv[0], "xy", 2, 0);
+	a->shutdown(sv[0], SHUT_WR);
+	/* The peer's end of file ends a MSG_WAITALL read early. */
+	note(r, "waitall eof", a->recv(sv[1], buf, sizeof(buf), MSG_WAITALL));
+	note(r, "eof", a->recv(sv[1], buf, sizeof(buf), MSG_WAITALL));
+	note(r, "shut rd", a->shutdown(sv[1], SHUT_RD));
+	note(r, "send to shut rd", a->send(sv[0], "z", 1, MSG_NOSIGNAL));
+	note(r, "send from shut rd", a->send(sv[1], "z", 1, MSG_NOSIGNAL));
+	note(r, "recv peer shut wr", a->recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT));
+	a->close(sv[0]);
+	a->close(sv[1]);
+}
+
+TEST(waitall_and_half_close_as_the_kernel)
+{
+	SAME_AS_KERNEL(waitall_steps);
+}
+
 /* The backlog: a full listener refuses a non-blocking connect with EAGAIN. */
 static void backlog_steps(struct run *r)
 {
@@ -1414,4 +1443,52 @@ TEST(dgram_poll_wakes_when_a_foreign_queue_drains)
 	usn_close(tx);
 	usn_setns(NULL);
 	usn_net_destroy(nb);
+}
+
+struct ext_reader {
+	struct usn_net *net;
+	int fd;
+	ssize_t n;
+};
+
+static void *ext_reader_main(void *arg)
+{
+	struct ext_reader *r = arg;
+	char buf[16];
+
+	usn_setns(r->net);
+	r->n = usn_recv(r->fd, buf, sizeof(buf), 0);
+	return NULL;
+}
+
+/* External mode: a blocked reader runs its own namespace and is woken from another. */
+TEST(blocking_in_an_external_namespace)
+{
+	struct usn_net *ext = usn_net_create("unix-ext", USN_NET_EXTERNAL);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	struct ext_reader r;
+	pthread_t t;
+	int rx, tx;
+
+	ASSERT_TRUE(ext);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/usnet-ext-%d", (int)getpid());
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sun.sun_path) + 1);
+	usn_setns(ext);
+	rx = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_TRUE(usn_bind(rx, (struct sockaddr *)&sun, len) == 0);
+	usn_setns(NULL);
+	tx = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	r = (struct ext_reader){ .net = ext, .fd = rx, .n = -2 };
+	ASSERT_TRUE(pthread_create(&t, NULL, ext_reader_main, &r) == 0);
+	usleep(30000);
+	EXPECT_EQ(usn_sendto(tx, "ext", 3, 0, (struct sockaddr *)&sun, len), 3);
+	pthread_join(t, NULL);
+	EXPECT_EQ(r.n, 3);
+	usn_close(tx);
+	usn_setns(ext);
+	usn_close(rx);
+	usn_setns(NULL);
+	usn_unlink(sun.sun_path);
+	usn_net_destroy(ext);
 }
