@@ -62,7 +62,7 @@ static void unix_copy_peercred(struct sock *to, const struct sock *from)
 	to->sk_peer_gid = from->sk_peer_gid;
 }
 
-/* ---- sleeping on a peer ------------------------------------------------------ */
+/* ---- sleeping on a peer -------------------------------------------------- */
 
 /* Sleeps with the namespace unlocked; the time left in jiffies. */
 static long unix_wait_sleep(struct sock *sk, struct usn_waiter *w, long timeo,
@@ -159,9 +159,12 @@ void unix_peer_wait_wake(struct sock *sk, struct unix_defer *d)
 	}
 }
 
-/* ---- creation and release ---------------------------------------------------------- */
+/* ---- creation and release ------------------------------------------------ */
 
-/* Writers are woken explicitly by the reader (unix_defer), never from a buffer's destructor. */
+/*
+ * Writers are woken explicitly by the reader (unix_defer), never from a
+ * buffer's destructor, which may run under another namespace's lock.
+ */
 static void unix_write_space(struct sock *sk)
 {
 	(void)sk;
@@ -316,7 +319,7 @@ static int unix_release(struct socket *sock)
 	return 0;
 }
 
-/* ---- names and connections ----------------------------------------------------------- */
+/* ---- names and connections ----------------------------------------------- */
 
 static int unix_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
@@ -688,7 +691,7 @@ static int unix_shutdown(struct socket *sock, int mode)
 	return 0;
 }
 
-/* ---- ioctl and poll ---------------------------------------------------------------------- */
+/* ---- ioctl and poll ------------------------------------------------------ */
 
 /* Bytes a read would find: every buffer for a stream, the next one for datagrams. */
 static long unix_inq_len(struct sock *sk)
@@ -810,7 +813,7 @@ out_unlock:
 	return mask;
 }
 
-/* ---- the tables ----------------------------------------------------------------------------- */
+/* ---- the tables ---------------------------------------------------------- */
 
 /* Unix sockets have no options of their own level. */
 static int unix_setsockopt(struct socket *sock, int level, int optname,
@@ -879,7 +882,7 @@ const struct proto_ops unix_seqpacket_ops = {
 	.recvmsg	= unix_seqpacket_recvmsg,
 };
 
-/* ---- sock_diag ------------------------------------------------------------------------------ */
+/* ---- sock_diag ----------------------------------------------------------- */
 
 int unix_diag_walk(struct usn_net *net,
 		   int (*fn)(const struct unix_diag_info *info, void *arg),
@@ -932,7 +935,7 @@ int unix_diag_walk(struct usn_net *net,
 	return r;
 }
 
-/* ---- start-up --------------------------------------------------------------------------------- */
+/* ---- start-up ------------------------------------------------------------ */
 
 static const struct net_proto_family unix_family_ops = {
 	.family	= PF_UNIX,

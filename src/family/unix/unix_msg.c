@@ -102,7 +102,7 @@ static struct sock *unix_peer_get(struct sock *sk)
 	return peer;
 }
 
-/* ---- stream -------------------------------------------------------------------- */
+/* ---- stream -------------------------------------------------------------- */
 
 int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 {
@@ -338,7 +338,7 @@ int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 	return copied ? (int)copied : err;
 }
 
-/* ---- datagram and seqpacket ---------------------------------------------------------- */
+/* ---- datagram and seqpacket ---------------------------------------------- */
 
 int unix_dgram_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 {
