@@ -889,6 +889,7 @@ int unix_diag_walk(struct usn_net *net,
 		   void *arg)
 {
 	struct unix_diag_info info;
+	unsigned long *icons = NULL, *grown;
 	struct unix_sock *u;
 	int r = 0;
 
@@ -912,8 +913,21 @@ int unix_diag_walk(struct usn_net *net,
 			memcpy(info.name, addr->name.sun_path, (size_t)info.name_len);
 		}
 		if (sk->sk_state == TCP_LISTEN) {
+			struct sk_buff *skb;
+			unsigned int n = 0;
+
 			info.rqueue = skb_queue_len(&sk->sk_receive_queue);
 			info.wqueue = (uint32_t)u->max_ack_backlog;
+			grown = realloc(icons, (info.rqueue + 1) * sizeof(*icons));
+			if (grown)
+				icons = grown;
+			for (skb = sk->sk_receive_queue.next; grown &&
+			     skb != (struct sk_buff *)&sk->sk_receive_queue;
+			     skb = skb->next)
+				if (UNIXCB(skb).embryo)
+					icons[n++] = unix_sk(UNIXCB(skb).embryo)->ino;
+			info.icons = icons;
+			info.nicons = n;
 		} else {
 			struct sk_buff *skb;
 
@@ -925,6 +939,9 @@ int unix_diag_walk(struct usn_net *net,
 		}
 		info.rcvbuf = (uint32_t)sk->sk_rcvbuf;
 		info.sndbuf = (uint32_t)sk->sk_sndbuf;
+		info.rmem_alloc = (uint32_t)atomic_load(&sk->sk_rmem_alloc);
+		info.wmem_alloc = (uint32_t)atomic_load(&sk->sk_wmem_alloc);
+		info.drops = atomic_load(&sk->sk_drops);
 		info.uid = (int)getuid();
 		unix_state_unlock(sk);
 		r = fn(&info, arg);
@@ -932,6 +949,7 @@ int unix_diag_walk(struct usn_net *net,
 			break;
 	}
 	unix_table_unlock();
+	free(icons);
 	return r;
 }
 

@@ -254,7 +254,12 @@ struct unix_diag_info {
 	uint32_t		rqueue;		/* listen: backlog length; else bytes to read */
 	uint32_t		wqueue;		/* listen: max backlog; else bytes unread by the peer */
 	uint32_t		rcvbuf, sndbuf;
+	uint32_t		rmem_alloc, wmem_alloc;	/* SK_MEMINFO */
+	uint32_t		drops;
 	int			uid;
+	/* A listener's waiting connections (UDIAG_SHOW_ICONS), valid during @fn. */
+	const unsigned long	*icons;
+	unsigned int		nicons;
 };
 
 int unix_diag_walk(struct usn_net *net,

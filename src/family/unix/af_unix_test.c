@@ -95,7 +95,8 @@ TEST(cross_namespace_path_connection)
 }
 
 struct walk {
-	int n, listeners, connected, named;
+	int n, listeners, connected, named, icons;
+	unsigned long icon;
 	unsigned long ino[8], peer[8];
 	uint32_t rqueue[8];
 };
@@ -113,6 +114,10 @@ static int walk_one(const struct unix_diag_info *info, void *arg)
 	w->listeners += info->state == TCP_LISTEN;
 	w->connected += info->state == TCP_ESTABLISHED;
 	w->named += info->name_len > 0;
+	if (info->nicons) {
+		w->icons += (int)info->nicons;
+		w->icon = info->icons[0];
+	}
 	return 0;
 }
 
@@ -150,6 +155,8 @@ TEST(diag_walk_sees_the_namespace_sockets)
 		EXPECT_TRUE(w.peer[i] == 0 || mutual);
 	}
 	EXPECT_EQ(w.rqueue[0], 1);	/* the listener: one connection waiting */
+	EXPECT_EQ(w.icons, 1);
+	EXPECT_EQ(w.icon, w.ino[2]);	/* the embryo, created after the client */
 	EXPECT_EQ(w.rqueue[4], 5);
 	usn_setns(net);
 	usn_close(l);
