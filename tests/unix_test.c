@@ -1492,3 +1492,53 @@ TEST(blocking_in_an_external_namespace)
 	usn_unlink(sun.sun_path);
 	usn_net_destroy(ext);
 }
+
+/* ---- churn: passing, closing and collecting from several threads ---------- */
+
+static void *churn_main(void *arg)
+{
+	long id = (long)arg;
+
+	for (int i = 0; i < 300; i++) {
+		int d[2], s[2], got[2], flags;
+
+		if (usn_socketpair(AF_UNIX, SOCK_DGRAM, 0, d) ||
+		    usn_socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+			return (void *)1;
+		send_fds(&uapi, d[0], s, 2);
+		if ((i + id) % 3 == 0) {
+			/* A cycle: d[1] holds itself and the stream pair. */
+			send_fds(&uapi, d[0], &d[1], 1);
+		} else if (recv_fds(&uapi, d[1], got, 2, &flags) == 2) {
+			usn_send(got[0], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			usn_close(got[0]);
+			usn_close(got[1]);
+		}
+		usn_close(s[0]);
+		usn_close(s[1]);
+		usn_close(d[0]);
+		usn_close(d[1]);
+	}
+	return NULL;
+}
+
+TEST(descriptor_passing_churn)
+{
+	pthread_t t[4];
+	void *ret;
+
+	for (long i = 0; i < 4; i++)
+		ASSERT_TRUE(pthread_create(&t[i], NULL, churn_main, (void *)i) == 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		EXPECT_TRUE(ret == NULL);
+	}
+	/* Whatever cycles are left go at the next close. */
+	{
+		int d[2];
+
+		ASSERT_TRUE(usn_socketpair(AF_UNIX, SOCK_DGRAM, 0, d) == 0);
+		usn_close(d[0]);
+		usn_close(d[1]);
+	}
+}

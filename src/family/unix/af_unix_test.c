@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <usnet/usnet.h>
 #include "family/unix/af_unix.h"
+#include "net/net.h"
 #include "sim.h"
 #include "test.h"
 
@@ -167,5 +168,62 @@ TEST(diag_walk_sees_the_namespace_sockets)
 	memset(&w, 0, sizeof(w));
 	unix_diag_walk(net, walk_one, &w);
 	EXPECT_EQ(w.n, 0);
+	usn_net_destroy(net);
+}
+
+static int pass_fd(int via, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { "F", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return (int)usn_sendmsg(via, &mh, 0);
+}
+
+/* Cycles of in-flight sockets: every socket is freed once they are closed. */
+TEST(collector_frees_every_cycle)
+{
+	struct usn_net *net;
+	int base, a[2], b[2], l, c;
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "gc-listener");
+
+	test_sim_start(7);
+	net = usn_net_create("ux-gc", 0);
+	ASSERT_TRUE(net);
+	usn_setns(net);
+	base = atomic_load(&net->sockets);
+	/* a[1] holds itself; b[0] and b[1] hold each other. */
+	usn_socketpair(AF_UNIX, SOCK_DGRAM, 0, a);
+	EXPECT_EQ(pass_fd(a[0], a[1]), 1);
+	usn_socketpair(AF_UNIX, SOCK_STREAM, 0, b);
+	EXPECT_EQ(pass_fd(b[0], b[1]), 1);
+	EXPECT_EQ(pass_fd(b[1], b[0]), 1);
+	/* A listener whose waiting connection holds the listener. */
+	l = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+	usn_bind(l, (struct sockaddr *)&sun, len);
+	usn_listen(l, 1);
+	c = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+	usn_connect(c, (struct sockaddr *)&sun, len);
+	EXPECT_EQ(pass_fd(c, l), 1);	/* into the embryo's queue */
+	usn_close(c);
+	usn_close(l);
+	usn_close(b[0]);
+	usn_close(b[1]);
+	usn_close(a[1]);
+	EXPECT_TRUE(unix_gc_pending());
+	usn_close(a[0]);	/* a close runs the collector */
+	EXPECT_TRUE(!unix_gc_pending());
+	EXPECT_EQ(atomic_load(&net->sockets), base);
+	usn_setns(NULL);
 	usn_net_destroy(net);
 }

@@ -135,7 +135,7 @@ static void mark_alive(struct unix_sock *u, void *arg)
 	st->v[st->n++] = u;
 }
 
-/* Takes the descriptor-carrying buffers of a garbage socket. */
+/* Takes the descriptor-carrying buffers of a garbage socket (and its embryos). */
 static void collect(struct sock *sk, struct sk_buff_head *hit)
 {
 	struct sk_buff *skb, *next;
@@ -144,6 +144,8 @@ static void collect(struct sock *sk, struct sk_buff_head *hit)
 	for (skb = sk->sk_receive_queue.next;
 	     skb != (struct sk_buff *)&sk->sk_receive_queue; skb = next) {
 		next = skb->next;
+		if (UNIXCB(skb).embryo)
+			collect(UNIXCB(skb).embryo, hit);
 		if (UNIXCB(skb).fp) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			__skb_queue_tail(hit, skb);
