@@ -99,6 +99,13 @@ int usn_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 /* 1 if @fd is a usnet descriptor (a socket or an epoll fd), 0 if not. */
 int usn_fd_owned(int fd);
 
+/*
+ * Removes an AF_UNIX path name from usnet's name table, as unlink(2)
+ * removes a socket file (docs/unix.md); a path usnet does not hold is
+ * passed to unlink(2).
+ */
+int usn_unlink(const char *path);
+
 /* ---------------------------------------------------------------------------
  * The process: execution mode, seed, module search path.
  *

@@ -23,6 +23,7 @@ int loopback_init(void);
 int inet_init(void);
 int packet_init(void);
 int netlink_proto_init(void);
+int unix_init(void);
 
 /* Built-in subsystems, in start-up order. */
 static int (*const initcalls[])(void) = {
@@ -30,6 +31,7 @@ static int (*const initcalls[])(void) = {
 	inet_init,
 	packet_init,
 	netlink_proto_init,
+	unix_init,
 };
 
 __public void usn_config_init(struct usn_config *cfg)

@@ -79,6 +79,8 @@ static const struct sysctl_entry sysctl_table[] = {
 	INTVEC("net.core.optmem_max", optmem_max, 1, 0, INT_MAX, NULL, 131072),
 	INTVEC("net.core.netdev_max_backlog", netdev_max_backlog, 1,
 	       0, INT_MAX, NULL, 1000),
+	INTVEC("net.unix.max_dgram_qlen", unix_max_dgram_qlen, 1,
+	       INT_MIN, INT_MAX, NULL, 10),
 	INTVEC("net.ipv4.ip_local_port_range", ip_local_port_range, 2,
 	       1, 65535, check_ordered, 32768, 60999),
 	INTVEC("net.ipv4.ip_forward", ip_forward, 1, 0, 1, NULL, 0),

@@ -76,6 +76,8 @@ struct netns_sysctl {
 	int tcp_workaround_signed_windows;
 	int tcp_delack_min_ms;		/* usnet: TCP_DELACK_MIN, a constant in Linux */
 	char tcp_congestion_control[16];	/* TCP_CA_NAME_MAX */
+	/* net.unix */
+	int unix_max_dgram_qlen;
 	/* net.usnet: tunables Linux keeps elsewhere */
 	int socket_max;		/* sockets the namespace may hold (ENFILE) */
 };

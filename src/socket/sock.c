@@ -501,6 +501,11 @@ int sock_setsockopt(struct socket *sock, int level, int optname,
 			return -EPERM;
 		sock_valbool_flag(sk, SOCK_FILTER_LOCKED, valbool);
 		return 0;
+	case SO_PASSCRED:
+		sock_valbool_flag(sk, SOCK_PASSCRED, valbool);
+		return 0;
+	case SO_PEERCRED:
+		return -ENOPROTOOPT;
 	case SO_RCVTIMEO:
 		return sock_set_timeout(&sk->sk_rcvtimeo, optval, optlen);
 	case SO_SNDTIMEO:
@@ -518,6 +523,7 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 		int val;
 		struct linger ling;
 		struct timeval tm;
+		struct ucred peercred;
 	} v;
 	int lv = sizeof(int), len;
 
@@ -603,6 +609,16 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 			return len;
 		*optlen = len;
 		return 0;
+	case SO_PASSCRED:
+		v.val = sock_flag(sk, SOCK_PASSCRED);
+		break;
+	case SO_PEERCRED:
+		/* No peer credentials: pid 0, uid and gid -1, as cred_to_ucred(). */
+		lv = sizeof(v.peercred);
+		v.peercred.pid = sk->sk_peer_pid;
+		v.peercred.uid = sk->sk_peer_pid ? sk->sk_peer_uid : (uid_t)-1;
+		v.peercred.gid = sk->sk_peer_pid ? sk->sk_peer_gid : (gid_t)-1;
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}

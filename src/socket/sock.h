@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "core/skbuff.h"
 #include "core/wait.h"
 #include "socket/socket.h"
@@ -64,6 +65,7 @@ enum sock_flags {
 	SOCK_RCVTSTAMPNS,
 	SOCK_ZAPPED,
 	SOCK_FILTER_LOCKED,	/* SO_LOCK_FILTER: the filter cannot change */
+	SOCK_PASSCRED,		/* SO_PASSCRED (Linux keeps it in socket->flags) */
 };
 
 struct proto {
@@ -128,6 +130,10 @@ struct sock {
 	uint32_t		sk_mark;
 	uint32_t		sk_priority;
 	atomic_uint		sk_drops;
+	/* SO_PEERCRED: set by families that know their peer (unix); pid 0 = none */
+	pid_t			sk_peer_pid;
+	uid_t			sk_peer_uid;
+	gid_t			sk_peer_gid;
 	struct sk_buff_head	sk_receive_queue;
 	struct sk_buff_head	sk_write_queue;
 	struct sk_buff_head	sk_error_queue;
