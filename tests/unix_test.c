@@ -988,6 +988,39 @@ TEST(received_descriptors_and_cloexec)
 	usn_close(sv[1]);
 }
 
+/*
+ * A usnet fd closed with libc behind usnet's back, its number then handed
+ * to a descriptor received with SCM_RIGHTS: the stale socket is released
+ * (its UDP port is free again) when the receive returns, without the
+ * receive deadlocking on the namespace lock it holds while installing.
+ */
+TEST(stale_number_reused_by_a_received_descriptor)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(47113),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int sv[2], pass, stale, got = -1, flags = 0, again;
+
+	ASSERT_TRUE(usn_socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	pass = usn_socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_TRUE(pass >= 0);
+	EXPECT_EQ(send_fds(&uapi, sv[0], &pass, 1), 1);
+	stale = usn_socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_TRUE(stale >= 0);
+	ASSERT_TRUE(usn_bind(stale, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	close(stale);				/* libc: usnet does not see it */
+	EXPECT_EQ(recv_fds(&uapi, sv[1], &got, 1, &flags), 1);
+	EXPECT_EQ(got, stale);			/* the kernel reused the number */
+	again = usn_socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_TRUE(again >= 0);
+	EXPECT_EQ(usn_bind(again, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	usn_close(again);
+	usn_close(got);
+	usn_close(pass);
+	usn_close(sv[0]);
+	usn_close(sv[1]);
+}
+
 /* A socket that holds itself in its own queue is collected once closed. */
 TEST(self_sent_socket_is_collected)
 {

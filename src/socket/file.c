@@ -42,7 +42,27 @@ static struct {
 	pthread_mutex_t	lock;
 	struct fd_entry	**chunks;	/* chunks[fd / FDT_CHUNK][fd % FDT_CHUNK] */
 	unsigned int	nchunks;
+	struct file	*stale;		/* see fd_release_stale() */
 } fdt = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+atomic_bool fd_stale_pending;
+
+void fd_release_stale(void)
+{
+	struct file *file;
+
+	pthread_mutex_lock(&fdt.lock);
+	file = fdt.stale;
+	fdt.stale = NULL;
+	atomic_store(&fd_stale_pending, false);
+	pthread_mutex_unlock(&fdt.lock);
+	while (file) {
+		struct file *next = file->f_stale_next;
+
+		fput(file);
+		file = next;
+	}
+}
 
 /* The entry for @fd, growing the table if @grow; NULL if absent. Locked. */
 static struct fd_entry *fdt_entry(int fd, bool grow)
@@ -159,14 +179,21 @@ int fd_install_new(struct file *file, bool cloexec, int dupfrom, int minfd)
 		close(kfd);
 		return -ENOMEM;
 	}
-	/* A leftover entry: its kernel fd was closed behind our back. */
+	/*
+	 * A leftover entry: its kernel fd was closed behind our back. The
+	 * caller may hold a namespace lock (SCM_RIGHTS receive), so the old
+	 * file is released at the system call's exit, not here.
+	 */
 	old = *e;
 	e->file = file;
 	e->ino = fd_inode(kfd);
 	e->cloexec = cloexec;
+	if (old.file) {
+		old.file->f_stale_next = fdt.stale;
+		fdt.stale = old.file;
+		atomic_store(&fd_stale_pending, true);
+	}
 	pthread_mutex_unlock(&fdt.lock);
-	if (old.file)
-		fput(old.file);
 	return kfd;
 }
 

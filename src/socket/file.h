@@ -3,6 +3,7 @@
 #ifndef USN_SOCKET_FILE_H
 #define USN_SOCKET_FILE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 struct file;
@@ -17,6 +18,14 @@ struct file *fget(int fd);
 int fd_install_new(struct file *file, bool cloexec, int dupfrom, int minfd);
 int fd_close(int fd);
 int fd_forget(int fd);
+
+/*
+ * Files whose number was closed with libc behind usnet's back and then
+ * handed out again: their release waits for a system call's exit, where
+ * no namespace lock is held (the last fput() may take one).
+ */
+extern atomic_bool fd_stale_pending;
+void fd_release_stale(void);
 int fd_not_ours_errno(int fd);
 int fd_get_cloexec(int fd);
 int fd_set_cloexec(int fd, bool on);

@@ -187,6 +187,7 @@ struct file {
 	const struct file_operations *f_op;
 	void			*private_data;	/* the epoll instance */
 	struct epitem		*f_ep;		/* epoll items watching it */
+	struct file		*f_stale_next;	/* fd_install_new(): to release */
 };
 
 extern const struct file_operations socket_file_ops;

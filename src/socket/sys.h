@@ -7,10 +7,13 @@
 #define USN_SOCKET_SYS_H
 
 #include <errno.h>
+#include "socket/file.h"
 #include "socket/socket.h"
 
 static inline long syscall_ret(long r)
 {
+	if (atomic_load_explicit(&fd_stale_pending, memory_order_relaxed))
+		fd_release_stale();
 	if (r < 0) {
 		/* Kernel-internal codes never leave the kernel. */
 		errno = r == -ENOIOCTLCMD ? ENOTTY : (int)-r;
