@@ -14,7 +14,9 @@ cmake --build build -j"$jobs"
 
 echo "== valgrind leak check"
 export USNET_MODULE_PATH=$PWD/build/tests/modules
-for t in socket_create_test sockopt_test socket_io_test dev_test sim_test; do
+for t in socket_create_test sockopt_test socket_io_test dev_test sim_test \
+	epoll_sim_test netlink_test sock_diag_test packet_test af_unix_test \
+	filter_test tcp_mem_test; do
 	log=build/valgrind-$t.log
 	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 		--error-exitcode=1 --log-file="$log" "build/tests/$t" >/dev/null; then
