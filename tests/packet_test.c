@@ -290,6 +290,23 @@ TEST(send_raw_dgram_and_sock_packet_frames)
 	EXPECT_ERRNO(usn_send(pkt, frame, 18, 0), ENOTCONN);
 	memcpy(spkt.spkt_device, "nope", 5);
 	EXPECT_ERRNO(usn_sendto(pkt, frame, 18, 0, (struct sockaddr *)&spkt, sizeof(spkt)), ENODEV);
+	/*
+	 * Bound, with no address to send to: Ethernet cannot build the
+	 * header (eth_header() fails), loopback writes zeros.
+	 */
+	{
+		struct sockaddr_ll me = { .sll_family = AF_PACKET,
+					  .sll_protocol = htons(ETH_P_TEST),
+					  .sll_ifindex = ifa };
+		int lo = psock(na, SOCK_DGRAM, 0);
+
+		EXPECT_OK(usn_bind(dgram, (struct sockaddr *)&me, sizeof(me)));
+		EXPECT_ERRNO(usn_send(dgram, "x", 1, 0), EINVAL);
+		me.sll_ifindex = 1;
+		EXPECT_OK(usn_bind(lo, (struct sockaddr *)&me, sizeof(me)));
+		EXPECT_EQ(usn_send(lo, "x", 1, 0), 1);
+		usn_close(lo);
+	}
 	usn_link_set_up(na, ifa, 0);
 	to.sll_ifindex = ifa;
 	EXPECT_ERRNO(usn_sendto(dgram, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), ENETDOWN);
