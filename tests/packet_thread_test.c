@@ -103,7 +103,7 @@ static int send_frame(int fd, uint32_t seq, size_t len)
 	return (int)usn_sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
-/* ---- a second thread blocks; a frame from a wakes it ---------------------- */
+/* ---- a second thread blocks; a frame from a wakes it --------------------- */
 
 enum wait_kind { WAIT_RECV, WAIT_POLL, WAIT_EPOLL };
 
@@ -205,7 +205,7 @@ TEST(epoll_wait_is_woken_by_a_frame)
 	wait_for_a_frame(WAIT_EPOLL);
 }
 
-/* ---- the TPACKET_V3 ring ------------------------------------------------------- */
+/* ---- the TPACKET_V3 ring ------------------------------------------------- */
 
 #define BLOCK_SIZE	4096
 #define BLOCK_NR	4
@@ -324,7 +324,7 @@ TEST(ring_full_block_wakes_epoll)
 	teardown();
 }
 
-/* ---- fanout ----------------------------------------------------------------------- */
+/* ---- fanout -------------------------------------------------------------- */
 
 #define MEMBERS	3
 

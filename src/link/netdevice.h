@@ -126,7 +126,7 @@ struct net_device {
 	struct list_head	ptype_all;	/* taps bound to this device */
 	unsigned int		promiscuity;	/* dev_set_promiscuity() users */
 	unsigned int		allmulti;	/* dev_set_allmulti() users */
-	unsigned int		gflags;		/* IFF_PROMISC/ALLMULTI the user set */
+	unsigned int		gflags;		/* the user's PROMISC, ALLMULTI */
 	int			rx_fd;		/* kernel fd that signals rx, or -1 */
 	bool			rx_ready;	/* rx_fd was readable */
 	bool			registered;
