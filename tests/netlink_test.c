@@ -11,7 +11,10 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/neighbour.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <unistd.h>
 #include <usnet/usnet.h>
@@ -417,6 +420,9 @@ TEST(dump_continues_across_recvmsg_calls)
 struct event {
 	int		type;
 	unsigned int	flags;		/* ifi_flags */
+	unsigned int	change;		/* ifi_change */
+	uint32_t	promiscuity;	/* IFLA_PROMISCUITY */
+	uint32_t	allmulti;	/* IFLA_ALLMULTI */
 	uint32_t	addr;		/* IFA_LOCAL / RTA_DST / NDA_DST */
 	uint8_t		table;
 };
@@ -429,9 +435,18 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	e->type = nlh->nlmsg_type;
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
-	case RTM_DELLINK:
-		e->flags = ((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_flags;
+	case RTM_DELLINK: {
+		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+		e->flags = ifi->ifi_flags;
+		e->change = ifi->ifi_change;
+		mnl_attr_parse(nlh, sizeof(*ifi), put_attr, &a);
+		if (a.tb[IFLA_PROMISCUITY])
+			e->promiscuity = mnl_attr_get_u32(a.tb[IFLA_PROMISCUITY]);
+		if (a.tb[IFLA_ALLMULTI])
+			e->allmulti = mnl_attr_get_u32(a.tb[IFLA_ALLMULTI]);
 		break;
+	}
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
 		mnl_attr_parse(nlh, sizeof(struct ifaddrmsg), put_attr, &a);
@@ -553,6 +568,106 @@ TEST(multicast_notifications_of_every_change)
 	EXPECT_EQ(e.addr, a);
 	e = wait_event(fd, RTM_DELROUTE);
 	EXPECT_EQ(e.type, RTM_DELROUTE);
+	usn_close(ctl);
+	usn_close(fd);
+	usn_setns(NULL);
+}
+
+/*
+ * Promiscuity and all-multicast, as this machine's kernel (6.18) answered
+ * the same calls on a veth in a namespace: each packet socket's
+ * PACKET_MR_PROMISC reference is an RTM_NEWLINK with ifi_change
+ * IFF_PROMISC and the count in IFLA_PROMISCUITY, but IFF_PROMISC in
+ * ifi_flags (and SIOCGIFFLAGS) only while the user set it; PACKET_MR_ALLMULTI
+ * is announced to no one; the user's own flags are one reference each.
+ */
+static unsigned int ifflags(int fd, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (usn_ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return ~0u;
+	return (unsigned short)ifr.ifr_flags;
+}
+
+static int set_ifflags(int fd, const char *name, unsigned int flags)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = (short)flags;
+	return usn_ioctl(fd, SIOCSIFFLAGS, &ifr);
+}
+
+static int membership(int fd, int ifindex, int type, bool add)
+{
+	struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = (unsigned short)type };
+
+	return usn_setsockopt(fd, SOL_PACKET, add ? PACKET_ADD_MEMBERSHIP :
+				  PACKET_DROP_MEMBERSHIP, &mr, sizeof(mr));
+}
+
+#define EXPECT_LINK_EVENT(fd, chg, prom, allm, fl)			\
+	do {								\
+		struct event ev_ = next_event(fd);			\
+									\
+		EXPECT_EQ(ev_.type, RTM_NEWLINK);			\
+		EXPECT_EQ(ev_.change, (unsigned int)(chg));		\
+		EXPECT_EQ(ev_.promiscuity, (uint32_t)(prom));		\
+		EXPECT_EQ(ev_.allmulti, (uint32_t)(allm));		\
+		EXPECT_EQ(ev_.flags & (IFF_PROMISC | IFF_ALLMULTI),	\
+			  (unsigned int)(fl));				\
+	} while (0)
+
+TEST(promiscuity_is_announced_as_linux_does)
+{
+	struct usn_net *net;
+	int fd, ctl, p, q, ifx;
+
+	net = net_with_link("nl-promisc", &ifx);
+	ASSERT_TRUE(net);
+	usn_setns(net);
+	fd = nl_open(NETLINK_ROUTE, RTMGRP_LINK);
+	ctl = nl_open(NETLINK_ROUTE, 0);
+	ASSERT_TRUE(fd >= 0 && ctl >= 0);
+	p = usn_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	q = usn_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	ASSERT_TRUE(p >= 0 && q >= 0);
+	while (next_event(fd).type)
+		;
+	EXPECT_OK(membership(p, ifx, PACKET_MR_PROMISC, true));
+	EXPECT_LINK_EVENT(fd, IFF_PROMISC, 1, 0, 0);
+	EXPECT_EQ(ifflags(p, "ml0") & IFF_PROMISC, 0);
+	EXPECT_OK(membership(q, ifx, PACKET_MR_PROMISC, true));
+	EXPECT_LINK_EVENT(fd, IFF_PROMISC, 2, 0, 0);
+	EXPECT_OK(membership(p, ifx, PACKET_MR_ALLMULTI, true));
+	EXPECT_EQ(next_event(fd).type, 0);
+	EXPECT_EQ(ifflags(p, "ml0") & (IFF_PROMISC | IFF_ALLMULTI), 0);
+
+	/* The user's own flags: a reference each, shown in the flags. */
+	EXPECT_OK(set_ifflags(p, "ml0", ifflags(p, "ml0") | IFF_PROMISC));
+	EXPECT_LINK_EVENT(fd, IFF_PROMISC, 3, 1, IFF_PROMISC);
+	EXPECT_OK(set_ifflags(p, "ml0", ifflags(p, "ml0") | IFF_ALLMULTI));
+	EXPECT_LINK_EVENT(fd, IFF_ALLMULTI, 3, 2, IFF_PROMISC | IFF_ALLMULTI);
+	EXPECT_OK(set_ifflags(p, "ml0", ifflags(p, "ml0") | IFF_ALLMULTI));
+	EXPECT_EQ(next_event(fd).type, 0);	/* nothing changed */
+
+	/* Closing drops a socket's references. */
+	usn_close(q);
+	EXPECT_LINK_EVENT(fd, IFF_PROMISC, 2, 2, IFF_PROMISC | IFF_ALLMULTI);
+	EXPECT_OK(membership(p, ifx, PACKET_MR_ALLMULTI, false));
+	EXPECT_EQ(next_event(fd).type, 0);
+
+	/* The user's "off" leaves the packet socket's reference in place. */
+	EXPECT_OK(set_link(ctl, ifx, 0, IFF_PROMISC | IFF_ALLMULTI));
+	EXPECT_LINK_EVENT(fd, IFF_PROMISC | IFF_ALLMULTI, 1, 0, 0);
+	EXPECT_EQ(ifflags(p, "ml0") & (IFF_PROMISC | IFF_ALLMULTI), 0);
+	usn_close(p);
+	EXPECT_LINK_EVENT(fd, IFF_PROMISC, 0, 0, 0);
+	EXPECT_EQ(next_event(fd).type, 0);
 	usn_close(ctl);
 	usn_close(fd);
 	usn_setns(NULL);

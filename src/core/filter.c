@@ -393,6 +393,13 @@ void sk_filter_release(struct sk_filter *fp)
 		free(fp);
 }
 
+void sk_filter_charge(struct sock *sk, struct sk_filter *fp)
+{
+	if (fp)
+		atomic_fetch_add(&fp->refcnt, 1);
+	sk->sk_filter = fp;
+}
+
 int sk_attach_filter(const struct sock_fprog *fprog, struct sock *sk)
 {
 	struct sk_filter *fp, *old;

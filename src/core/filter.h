@@ -40,6 +40,8 @@ int sk_detach_filter(struct sock *sk);
 /* SO_GET_FILTER: the count of instructions, copied out when @len allows. */
 int sk_get_filter(struct sock *sk, struct sock_filter *ubuf, unsigned int len);
 void sk_filter_release(struct sk_filter *fp);
+/* @sk shares @fp (a listener's filter, on a child it clones); may be NULL. */
+void sk_filter_charge(struct sock *sk, struct sk_filter *fp);
 
 /*
  * Runs @sk's filter on @skb: 0 to keep it (trimmed to what the program

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/rtnetlink.h>
 #include "core/log.h"
 #include "core/notifier.h"
 #include "link/netdevice.h"
@@ -283,17 +284,36 @@ int dev_close(struct net_device *dev)
 #define IFF_USER_MASK	(IFF_UP | IFF_PROMISC | IFF_ALLMULTI | IFF_DEBUG | \
 			 IFF_NOARP | IFF_MULTICAST)
 
+/* The user's IFF_PROMISC and IFF_ALLMULTI: one reference each on the counts. */
+#define IFF_COUNTED	(IFF_PROMISC | IFF_ALLMULTI)
+
+unsigned int dev_get_flags(const struct net_device *dev)
+{
+	return (dev->flags & ~IFF_COUNTED) | (dev->gflags & IFF_COUNTED);
+}
+
 int dev_change_flags(struct net_device *dev, unsigned int flags)
 {
-	unsigned int old = dev->flags;
+	unsigned int old = dev->flags, old_gflags = dev->gflags;
+	unsigned int mask = IFF_USER_MASK & ~(IFF_UP | IFF_COUNTED);
 	int err = 0;
 
-	dev->flags = (old & ~(IFF_USER_MASK & ~IFF_UP)) |
-		     (flags & IFF_USER_MASK & ~IFF_UP);
+	if ((flags ^ dev->gflags) & IFF_PROMISC) {
+		dev->gflags ^= IFF_PROMISC;
+		__dev_set_promiscuity(dev, (flags & IFF_PROMISC) ? 1 : -1);
+	}
+	if ((flags ^ dev->gflags) & IFF_ALLMULTI) {
+		dev->gflags ^= IFF_ALLMULTI;
+		__dev_set_allmulti(dev, (flags & IFF_ALLMULTI) ? 1 : -1);
+	}
+	dev->flags = (dev->flags & ~mask) | (flags & mask);
 	if ((flags ^ old) & IFF_UP)
 		err = (flags & IFF_UP) ? dev_open(dev) : dev_close(dev);
-	else if ((dev->flags ^ old) & IFF_USER_MASK)
+	else if ((dev->flags ^ old) & mask)
 		notifier_call_chain(&netdev_chain, NETDEV_CHANGE, dev);
+	else if (dev->gflags ^ old_gflags)
+		/* as __dev_notify_flags(): not a NETDEV_CHANGE */
+		rtmsg_ifinfo(RTM_NEWLINK, dev, dev->gflags ^ old_gflags);
 	return err;
 }
 

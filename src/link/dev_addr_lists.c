@@ -2,13 +2,20 @@
 /*
  * dev_addr_lists.c - promiscuous and all-multicast reference counts, after
  * dev_set_promiscuity()/dev_set_allmulti() in net/core/dev.c: each user
- * (a packet socket's membership) adds or removes one reference, and the
+ * (a packet socket's membership, or the user's own IFF_PROMISC set with
+ * SIOCSIFFLAGS or RTM_SETLINK) adds or removes one reference, and the
  * device flag follows whether any is left. usnet's devices hand every
- * frame up anyway (there is no hardware filter), so the flag is what a
- * user reads back, e.g. with SIOCGIFFLAGS.
+ * frame up anyway (there is no hardware filter).
+ *
+ * As Linux announces them: every change of the promiscuity count is an
+ * RTM_NEWLINK with ifi_change IFF_PROMISC (IFLA_PROMISCUITY carries the
+ * count); the all-multicast count of packet sockets is announced to
+ * no one. Neither is a NETDEV_CHANGE (__dev_notify_flags() leaves both
+ * out of it).
  */
 #include <errno.h>
 #include <limits.h>
+#include <linux/rtnetlink.h>
 #include "core/log.h"
 #include "link/netdevice.h"
 
@@ -29,7 +36,7 @@ static int dev_flag_count(struct net_device *dev, unsigned int *count,
 	return 0;
 }
 
-int dev_set_promiscuity(struct net_device *dev, int inc)
+int __dev_set_promiscuity(struct net_device *dev, int inc)
 {
 	unsigned int was = dev->flags & IFF_PROMISC;
 	int err = dev_flag_count(dev, &dev->promiscuity, IFF_PROMISC, inc);
@@ -40,7 +47,22 @@ int dev_set_promiscuity(struct net_device *dev, int inc)
 	return err;
 }
 
-int dev_set_allmulti(struct net_device *dev, int inc)
+int dev_set_promiscuity(struct net_device *dev, int inc)
+{
+	int err = __dev_set_promiscuity(dev, inc);
+
+	if (!err)
+		rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_PROMISC);
+	return err;
+}
+
+int __dev_set_allmulti(struct net_device *dev, int inc)
 {
 	return dev_flag_count(dev, &dev->allmulti, IFF_ALLMULTI, inc);
+}
+
+/* Only the user's own IFF_ALLMULTI is announced, by dev_change_flags(). */
+int dev_set_allmulti(struct net_device *dev, int inc)
+{
+	return __dev_set_allmulti(dev, inc);
 }

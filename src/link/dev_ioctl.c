@@ -30,7 +30,7 @@ static int dev_ifsioc(struct net_device *dev, unsigned int cmd,
 		ifr->ifr_ifindex = dev->ifindex;
 		return 0;
 	case SIOCGIFFLAGS:
-		ifr->ifr_flags = (short)dev->flags;
+		ifr->ifr_flags = (short)dev_get_flags(dev);
 		return 0;
 	case SIOCSIFFLAGS:
 		return dev_change_flags(dev, (unsigned short)ifr->ifr_flags);

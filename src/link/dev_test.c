@@ -249,3 +249,46 @@ TEST(addresses)
 	EXPECT_ERRNO(usn_addr_del(net, 1, AF_INET, &a, 24), EADDRNOTAVAIL);
 	EXPECT_OK(usn_net_destroy(net));
 }
+
+/*
+ * eth_header() without a destination: the header is pushed, but only
+ * loopback and NOARP devices call it built (zeros); others get -ETH_HLEN.
+ * 802.2 and 802.3 frames carry their length in the type field.
+ */
+TEST(eth_header_without_destination)
+{
+	static const unsigned char zero[ETH_ALEN], mac[ETH_ALEN] = {
+		0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	static const unsigned int flags[] = { 0, IFF_NOARP, IFF_LOOPBACK };
+	struct net_device *dev = alloc_netdev(0, "eth9", ether_setup);
+	const unsigned char *eth;
+	struct sk_buff *skb;
+
+	ASSERT_TRUE(dev);
+	memcpy(dev->dev_addr, mac, ETH_ALEN);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		dev->flags = IFF_BROADCAST | flags[i];
+		skb = alloc_skb_headroom(10, USN_MAX_HEADER);
+		ASSERT_TRUE(skb);
+		skb_put(skb, 10);
+		EXPECT_EQ(dev_hard_header(skb, dev, ETH_P_TEST, NULL, NULL, 10),
+			  flags[i] ? ETH_HLEN : -ETH_HLEN);
+		EXPECT_EQ(skb->len, 10 + ETH_HLEN);
+		eth = skb->data;
+		EXPECT_EQ(memcmp(eth, zero, ETH_ALEN), 0);
+		EXPECT_EQ(memcmp(eth + ETH_ALEN, mac, ETH_ALEN), 0);
+		EXPECT_EQ(eth[12] << 8 | eth[13], ETH_P_TEST);
+		kfree_skb(skb);
+	}
+	/* ETH_P_802_2 (4): the length of what follows, not the type. */
+	skb = alloc_skb_headroom(60, USN_MAX_HEADER);
+	ASSERT_TRUE(skb);
+	skb_put(skb, 60);
+	EXPECT_EQ(dev_hard_header(skb, dev, 0x0004, dev->broadcast, NULL, 60),
+		  ETH_HLEN);
+	eth = skb->data;
+	EXPECT_EQ(eth[12] << 8 | eth[13], 60);
+	EXPECT_EQ(memcmp(eth, dev->broadcast, ETH_ALEN), 0);
+	kfree_skb(skb);
+	free_netdev(dev);
+}

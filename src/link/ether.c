@@ -9,6 +9,7 @@
 #include "link/netdevice.h"
 #include "net/net.h"
 
+#define ETH_P_802_3	0x0001
 #define ETH_P_802_2	0x0004
 
 static bool is_multicast_ether_addr(const unsigned char *a)
@@ -21,25 +22,37 @@ static bool is_broadcast_ether_addr(const unsigned char *a)
 	return (a[0] & a[1] & a[2] & a[3] & a[4] & a[5]) == 0xff;
 }
 
-/* Pushes the link header: @daddr NULL means "not known yet" (zeros). */
+/*
+ * Pushes the link header. 802.2/802.3 frames carry their length where
+ * the type goes. Without @daddr the header is pushed but incomplete: the
+ * caller (ARP, or a packet socket that named no address) gets -ETH_HLEN,
+ * except on devices that never resolve one (loopback, NOARP), where the
+ * destination is zeros, as eth_header() answers.
+ */
 static int eth_header(struct sk_buff *skb, struct net_device *dev,
 		      uint16_t type, const void *daddr, const void *saddr,
 		      unsigned int len)
 {
 	unsigned char *eth = skb_push(skb, ETH_HLEN);
+	uint16_t proto = type;
 
-	(void)len;
 	if (!eth)
 		return -ENOBUFS;
-	if (daddr)
-		memcpy(eth, daddr, ETH_ALEN);
-	else
-		memset(eth, 0, ETH_ALEN);
-	memcpy(eth + 6, saddr ? saddr : dev->dev_addr, ETH_ALEN);
-	eth[12] = (unsigned char)(type >> 8);
-	eth[13] = (unsigned char)type;
 	skb_reset_mac_header(skb);
-	return ETH_HLEN;
+	if (type == ETH_P_802_3 || type == ETH_P_802_2)
+		proto = (uint16_t)len;
+	eth[12] = (unsigned char)(proto >> 8);
+	eth[13] = (unsigned char)proto;
+	memcpy(eth + 6, saddr ? saddr : dev->dev_addr, ETH_ALEN);
+	if (daddr) {
+		memcpy(eth, daddr, ETH_ALEN);
+		return ETH_HLEN;
+	}
+	if (dev->flags & (IFF_LOOPBACK | IFF_NOARP)) {
+		memset(eth, 0, ETH_ALEN);
+		return ETH_HLEN;
+	}
+	return -ETH_HLEN;
 }
 
 /* Copies the source address of a received frame, as eth_header_parse(). */

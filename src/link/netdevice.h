@@ -126,6 +126,7 @@ struct net_device {
 	struct list_head	ptype_all;	/* taps bound to this device */
 	unsigned int		promiscuity;	/* dev_set_promiscuity() users */
 	unsigned int		allmulti;	/* dev_set_allmulti() users */
+	unsigned int		gflags;		/* the user's PROMISC, ALLMULTI */
 	int			rx_fd;		/* kernel fd that signals rx, or -1 */
 	bool			rx_ready;	/* rx_fd was readable */
 	bool			registered;
@@ -196,9 +197,21 @@ void dev_remove_pack(struct usn_net *net, struct packet_type *pt);
 
 void devices_unregister_all(struct usn_net *net);
 
-/* Reference-counted IFF_PROMISC / IFF_ALLMULTI (dev_addr_lists.c). */
+/*
+ * Reference-counted IFF_PROMISC / IFF_ALLMULTI (dev_addr_lists.c). The
+ * __ forms leave the announcing to their caller (dev_change_flags).
+ */
 int dev_set_promiscuity(struct net_device *dev, int inc);
 int dev_set_allmulti(struct net_device *dev, int inc);
+int __dev_set_promiscuity(struct net_device *dev, int inc);
+int __dev_set_allmulti(struct net_device *dev, int inc);
+/*
+ * The flags a user reads (SIOCGIFFLAGS, ifi_flags): IFF_PROMISC and
+ * IFF_ALLMULTI only as the user set them, not as packet sockets hold them.
+ */
+unsigned int dev_get_flags(const struct net_device *dev);
+/* An RTM_NEWLINK/DELLINK about @dev to RTNLGRP_LINK (rtnl_link.c). */
+void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change);
 
 /*
  * Device events (NETDEV_REGISTER, _UP, _DOWN, _CHANGE, _CHANGEMTU,

@@ -113,7 +113,7 @@ static int rtnl_fill_ifinfo(struct sk_buff *skb, const struct net_device *dev,
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_type = dev->type;
 	ifm->ifi_index = dev->ifindex;
-	ifm->ifi_flags = dev->flags;
+	ifm->ifi_flags = dev_get_flags(dev);
 	ifm->ifi_change = change;
 
 	if (nla_put_string(skb, IFLA_IFNAME, dev->name) ||
@@ -124,7 +124,8 @@ static int rtnl_fill_ifinfo(struct sk_buff *skb, const struct net_device *dev,
 	    nla_put_u32(skb, IFLA_MIN_MTU, dev->min_mtu) ||
 	    nla_put_u32(skb, IFLA_MAX_MTU, dev->max_mtu) ||
 	    nla_put_u32(skb, IFLA_GROUP, 0) ||
-	    nla_put_u32(skb, IFLA_PROMISCUITY, !!(dev->flags & IFF_PROMISC)) ||
+	    nla_put_u32(skb, IFLA_PROMISCUITY, dev->promiscuity) ||
+	    nla_put_u32(skb, IFLA_ALLMULTI, dev->allmulti) ||
 	    nla_put_u32(skb, IFLA_NUM_TX_QUEUES, 1) ||
 	    nla_put_u32(skb, IFLA_NUM_RX_QUEUES, 1) ||
 	    nla_put_u8(skb, IFLA_CARRIER, !!(dev->flags & IFF_LOWER_UP)))
@@ -228,7 +229,7 @@ static unsigned int rtnl_dev_combine_flags(const struct net_device *dev,
 	/* ifi_change == 0 means every flag, for old programs. */
 	if (ifm->ifi_change)
 		flags = (flags & ifm->ifi_change) |
-			(dev->flags & ~ifm->ifi_change);
+			(dev_get_flags(dev) & ~ifm->ifi_change);
 	return flags;
 }
 
@@ -337,7 +338,7 @@ static int rtnl_dellink(struct sk_buff *skb, struct nlmsghdr *nlh)
 
 /* ---- notifications ------------------------------------------------------ */
 
-static void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change)
+void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change)
 {
 	struct usn_net *net = dev_net(dev);
 	uint32_t portid, seq;

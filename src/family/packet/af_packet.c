@@ -218,10 +218,15 @@ static int packet_xmit(struct sock *sk, struct net_device *dev,
 		goto out_free;
 	if (dgram) {
 		skb_reset_network_header(skb);
-		err = dev_hard_header(skb, dev, ntohs(proto), daddr, NULL,
-				      (unsigned int)len);
-		if (err < 0)
+		/*
+		 * No destination: Ethernet builds no header but on
+		 * loopback and NOARP devices (eth_header()).
+		 */
+		if (dev_hard_header(skb, dev, ntohs(proto), daddr, NULL,
+				    (unsigned int)len) < 0) {
+			err = -EINVAL;
 			goto out_free;
+		}
 	} else {
 		skb_reset_mac_header(skb);
 		/* A frame shorter than the link header is not a frame. */
@@ -275,13 +280,6 @@ static int packet_sendmsg(struct socket *sock, struct kmsghdr *msg,
 		return -ENETDOWN;
 	if (len > dev->mtu + (dgram ? 0 : dev->hard_header_len))
 		return -EMSGSIZE;
-	/*
-	 * Ethernet cannot build a header without a destination, but on
-	 * loopback and NOARP devices, where it writes zeros (eth_header()).
-	 */
-	if (dgram && !addr && dev->header_ops &&
-	    !(dev->flags & (IFF_LOOPBACK | IFF_NOARP)))
-		return -EINVAL;
 	return packet_xmit(sk, dev, msg, len, proto, addr, dgram);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "transport/tcp/tcp_var.h"
+#include "core/filter.h"
 #include "link/netdevice.h"
 #include "net/trace.h"
 #include "network/ipv4/icmp.h"
@@ -759,6 +760,25 @@ discard:
 	return 0;
 }
 
+/*
+ * The socket's filter (tcp_filter), before the segment is processed: it
+ * sees the segment from the TCP header and may cut its payload, never the
+ * header. A dropped segment is counted on the socket and never
+ * acknowledged: the peer retransmits it. Returns true when @skb is gone.
+ */
+static bool tcp_v4_filter(struct sock *sk, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+
+	if (sk_filter_trim_cap(sk, skb, tcp_doff(skb->data))) {
+		atomic_fetch_add(&sk->sk_drops, 1);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_FILTER);
+		return true;
+	}
+	TCP_SKB_CB(skb)->end_seq -= len - skb->len;
+	return false;
+}
+
 static void tcp_v4_timewait_ack(struct tcp_timewait_sock *tw,
 				const struct sk_buff *skb)
 {
@@ -814,6 +834,8 @@ int tcp_v4_rcv(struct sk_buff *skb)
 			struct sock *sk = tp_sk(tp);
 			int rst;
 
+			if (tcp_v4_filter(sk, skb))
+				return 0;
 			sock_hold(sk);
 			rst = tcp_rcv_state_process(sk, skb);
 			if (rst) {
@@ -829,6 +851,9 @@ int tcp_v4_rcv(struct sk_buff *skb)
 			struct sock *parent = tp_sk(req->listener), *nsk;
 			bool reset = false;
 
+			/* The listener's filter speaks for its requests. */
+			if (tcp_v4_filter(parent, skb))
+				return 0;
 			sock_hold(parent);
 			nsk = tcp_check_req(req, skb, &reset);
 			if (nsk == parent) {
@@ -859,6 +884,8 @@ int tcp_v4_rcv(struct sk_buff *skb)
 				lp = __inet_lookup_listener(h, daddr,
 							    tcp_dest(th), dif);
 				if (lp) {
+					if (tcp_v4_filter(tp_sk(lp), skb))
+						return 0;
 					sock_hold(tp_sk(lp));
 					tcp_conn_request(lp, skb, isn);
 					sock_put(tp_sk(lp));
@@ -884,6 +911,8 @@ int tcp_v4_rcv(struct sk_buff *skb)
 
 	lp = __inet_lookup_listener(h, daddr, tcp_dest(th), dif);
 	if (lp) {
+		if (tcp_v4_filter(tp_sk(lp), skb))
+			return 0;
 		sock_hold(tp_sk(lp));
 		if (tcp_v4_listen_rcv(lp, skb)) {
 			tcp_v4_send_reset(net, skb);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "transport/tcp/tcp_var.h"
+#include "core/filter.h"
 #include "network/ipv4/route.h"
 
 /* ---- TIME_WAIT ------------------------------------------------------------------ */
@@ -449,6 +450,7 @@ struct sock *tcp_v4_syn_recv_sock(struct tcp_sock *lp,
 	newsk->sk_reuseport = lsk->sk_reuseport;
 	newsk->sk_bound_dev_if = lsk->sk_bound_dev_if;
 	newsk->sk_mark = lsk->sk_mark;
+	sk_filter_charge(newsk, lsk->sk_filter);	/* as sk_clone_lock() */
 	newsk->sk_priority = lsk->sk_priority;
 	newsk->sk_lingertime = lsk->sk_lingertime;
 	newsk->sk_rcvlowat = lsk->sk_rcvlowat;
