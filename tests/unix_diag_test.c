@@ -8,7 +8,8 @@
  * listener's waiting connections (UNIX_DIAG_ICONS), queue lengths
  * (UNIX_DIAG_RQLEN), memory, shutdown and uid; the state filter; a
  * request for one socket by inode and cookie (ENOENT, ESTALE, EINVAL as
- * Linux); the namespace scope; a dump that takes many recvmsg calls. The
+ * Linux); the namespace scope; a dump that takes many recvmsg calls; a
+ * listener whose waiting connections overflow a dump part. The
  * same sockets are made on this machine's kernel and its answers compared
  * with ours: message and attribute layout, and the values that do not
  * depend on the implementation (inodes and buffer sizes do).
@@ -172,10 +173,18 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* NLMSG_DONE: the end of a dump, with its result (0 or -errno). */
 static int done_cb(const struct nlmsghdr *nlh, void *data)
 {
-	(void)nlh;
+	int err = 0;
+
 	((struct udump *)data)->done++;
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(err)))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err < 0) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
 	return MNL_CB_STOP;
 }
 
@@ -753,6 +762,49 @@ TEST(dump_continues_across_recvmsg_calls)
 		usn_close(sv[i][1]);
 		usn_close(lone[i]);
 	}
+	net_end(net);
+}
+
+/*
+ * A listener whose waiting connections do not fit one dump part ends the
+ * dump with -EMSGSIZE; asked alone, its answer is sized to fit.
+ */
+TEST(listener_with_more_waiting_connections_than_a_part_holds)
+{
+	enum { WAITING = 1000 };
+	struct usn_net *net = scene_net("ud-icons");
+	struct ureq q = { .states = ~0u, .show = UDIAG_SHOW_ICONS,
+			  .flags = NLM_F_DUMP };
+	static int c[WAITING];
+	struct scene sc;
+	int l;
+
+	ASSERT_TRUE(net);
+	names(&sc);
+	l = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_TRUE(l >= 0);
+	EXPECT_OK(usn_bind(l, (struct sockaddr *)&sc.lname, sc.llen));
+	EXPECT_OK(usn_listen(l, WAITING));
+	for (int i = 0; i < WAITING; i++) {
+		c[i] = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+		ASSERT_TRUE(usn_connect(c[i], (struct sockaddr *)&sc.lname,
+					sc.llen) == 0);
+	}
+	EXPECT_EQ(diag_request(&usn, &q, &d), -EMSGSIZE);
+	EXPECT_EQ(d.n, 0);
+	/* Without ICONS it fits; then alone, with them. */
+	q.states = 1u << TCP_LISTEN;
+	q.show = 0;
+	EXPECT_OK(diag_request(&usn, &q, &d));
+	ASSERT_TRUE(d.n == 1);
+	EXPECT_OK(diag_get(&usn, d.e[0].m.udiag_ino, nocookie,
+			   UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN, &d2));
+	ASSERT_TRUE(d2.n == 1);
+	EXPECT_EQ(d2.e[0].nicons, WAITING);
+	EXPECT_EQ(d2.e[0].rqlen.udiag_rqueue, WAITING);
+	for (int i = 0; i < WAITING; i++)
+		usn_close(c[i]);
+	usn_close(l);
 	net_end(net);
 }
 
