@@ -137,7 +137,8 @@ static size_t unix_diag_msg_size(const struct unix_diag_info *info)
 	       UNIX_NLA_SPACE(sizeof(uid_t));
 }
 
-static int unix_diag_fill(struct sk_buff *skb, const struct unix_diag_info *info,
+static int unix_diag_fill(struct sk_buff *skb,
+			  const struct unix_diag_info *info,
 			  const struct unix_diag_req *req, uint32_t portid,
 			  uint32_t seq, int flags)
 {
@@ -175,7 +176,7 @@ struct unix_diag_dump_ctx {
 	struct sk_buff			*skb;
 	struct netlink_callback		*cb;
 	const struct unix_diag_req	*req;
-	long				pos;	/* the namespace's sockets seen */
+	long				pos;	/* sockets seen */
 	int				err;
 };
 
