@@ -890,7 +890,7 @@ const struct proto_ops unix_seqpacket_ops = {
  * one after the other, as the lock order allows (no u->lock nested).
  */
 
-/* The inode number of @sk's socket, 0 for an embryo or a closed socket (sock_i_ino). */
+/* @sk's socket inode, 0 for an embryo or a closed socket (sock_i_ino). */
 static unsigned long unix_diag_ino(struct sock *sk)
 {
 	unsigned long ino;
@@ -1005,7 +1005,7 @@ static int unix_diag_describe(struct sock *sk, struct unix_diag_info *info,
 	/* Peers by their sockets' inodes: 0 for one not accepted yet. */
 	info->peer = peer != NULL;
 	info->peer_ino = peer ? unix_diag_ino(peer) : 0;
-	/* A waiting connection is named by its connecting socket, as Linux does. */
+	/* A waiting connection is named by its connecting socket, as on Linux. */
 	for (unsigned int i = 0; i < n; i++) {
 		struct sock *c = unix_diag_peer(b->embryo[i]);
 
