@@ -23,8 +23,6 @@
 			 POLLWRNORM | POLLWRBAND | POLLRDHUP_)
 #define UNIX_WAKE_OUT	(POLLOUT | POLLWRNORM | POLLWRBAND)
 
-static atomic_ulong unix_ino_next = 1;
-
 void unix_state_double_lock(struct sock *a, struct sock *b)
 {
 	if (!b || a == b) {
@@ -208,7 +206,6 @@ struct sock *unix_create1(struct usn_net *net, struct socket *sock, int type)
 	INIT_LIST_HEAD(&u->peer_wake_link);
 	INIT_LIST_HEAD(&u->gc_link);
 	u->max_ack_backlog = net->sysctl.unix_max_dgram_qlen;
-	u->ino = atomic_fetch_add(&unix_ino_next, 1);
 	unix_table_lock();
 	list_add_tail(&u->all_link, &unix_all_socks);
 	unix_table_unlock();
@@ -884,72 +881,163 @@ const struct proto_ops unix_seqpacket_ops = {
 
 /* ---- sock_diag ----------------------------------------------------------- */
 
+/*
+ * The walk holds unix_table_lock throughout, and a unix sock leaves
+ * unix_all_socks (its destructor takes that lock) before its memory and its
+ * u->lock go: every unix sock the walk reaches through a pointer - a peer,
+ * an embryo, an embryo's peer - stays valid memory while the walk runs,
+ * even once its last reference is gone. So each socket is locked alone,
+ * one after the other, as the lock order allows (no u->lock nested).
+ */
+
+/* @sk's socket inode, 0 for an embryo or a closed socket (sock_i_ino). */
+static unsigned long unix_diag_ino(struct sock *sk)
+{
+	unsigned long ino;
+
+	unix_state_lock(sk);
+	ino = sk->sk_socket ? sk->sk_socket->ino : 0;
+	unix_state_unlock(sk);
+	return ino;
+}
+
+static struct sock *unix_diag_peer(struct sock *sk)
+{
+	struct sock *peer;
+
+	unix_state_lock(sk);
+	peer = unix_sk(sk)->peer;
+	unix_state_unlock(sk);
+	return peer;
+}
+
+/* Bytes a reader would find, as unix_inq_len(): the first datagram only. */
+static uint32_t unix_diag_inq(struct sock *sk)
+{
+	const struct sk_buff_head *q = &sk->sk_receive_queue;
+	struct sk_buff *skb;
+	uint32_t n = 0;
+
+	for (skb = q->next; skb != (const struct sk_buff *)q; skb = skb->next) {
+		n += skb->len - UNIXCB(skb).consumed;
+		if (sk->sk_type == SOCK_DGRAM)
+			break;
+	}
+	return n;
+}
+
+/* A growable array of the embryos a listener's queue holds. */
+struct unix_diag_buf {
+	struct sock	**embryo;
+	unsigned long	*icons;
+	unsigned int	size;
+};
+
+static int unix_diag_buf_grow(struct unix_diag_buf *b, unsigned int n)
+{
+	struct sock **e;
+	unsigned long *i;
+
+	if (n <= b->size)
+		return 0;
+	e = realloc(b->embryo, n * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	b->embryo = e;
+	i = realloc(b->icons, n * sizeof(*i));
+	if (!i)
+		return -ENOMEM;
+	b->icons = i;
+	b->size = n;
+	return 0;
+}
+
+/* Fills @info about @sk; u->lock is taken here, unix_table_lock held. */
+static int unix_diag_describe(struct sock *sk, struct unix_diag_info *info,
+			      struct unix_diag_buf *b)
+{
+	struct unix_sock *u = unix_sk(sk);
+	struct unix_address *addr;
+	struct sk_buff *skb;
+	struct sock *peer;
+	unsigned int n = 0;
+	int err = 0;
+
+	memset(info, 0, sizeof(*info));
+	unix_state_lock(sk);
+	info->sk = sk;
+	if (sk->sk_socket) {
+		info->ino = sk->sk_socket->ino;
+		info->uid = (int)sk->sk_socket->uid;
+	}
+	peer = u->peer;
+	info->type = sk->sk_type;
+	info->state = sk->sk_state;
+	info->shutdown = sk->sk_shutdown;
+	addr = u->addr;
+	if (addr) {
+		info->name_len = addr->len - UNIX_PATH_OFF;
+		memcpy(info->name, addr->name.sun_path, (size_t)info->name_len);
+	}
+	if (sk->sk_state == TCP_LISTEN) {
+		info->rqueue = skb_queue_len(&sk->sk_receive_queue);
+		info->wqueue = (uint32_t)u->max_ack_backlog;
+		err = unix_diag_buf_grow(b, info->rqueue);
+		for (skb = sk->sk_receive_queue.next; !err &&
+		     skb != (struct sk_buff *)&sk->sk_receive_queue;
+		     skb = skb->next)
+			if (UNIXCB(skb).embryo)
+				b->embryo[n++] = UNIXCB(skb).embryo;
+	} else {
+		info->rqueue = unix_diag_inq(sk);
+		/* unix_outq_len(): what the peer has not read yet. */
+		info->wqueue = (uint32_t)atomic_load(&sk->sk_wmem_alloc);
+	}
+	info->rcvbuf = (uint32_t)sk->sk_rcvbuf;
+	info->sndbuf = (uint32_t)sk->sk_sndbuf;
+	info->rmem_alloc = (uint32_t)atomic_load(&sk->sk_rmem_alloc);
+	info->wmem_alloc = (uint32_t)atomic_load(&sk->sk_wmem_alloc);
+	info->drops = atomic_load(&sk->sk_drops);
+	unix_state_unlock(sk);
+	if (err)
+		return err;
+
+	/* Peers by their sockets' inodes: 0 for one not accepted yet. */
+	info->peer = peer != NULL;
+	info->peer_ino = peer ? unix_diag_ino(peer) : 0;
+	/* A waiting connection is named by its connecting socket, as on Linux. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct sock *c = unix_diag_peer(b->embryo[i]);
+
+		b->icons[i] = c ? unix_diag_ino(c) : 0;
+	}
+	info->icons = b->icons;
+	info->nicons = n;
+	return 0;
+}
+
 int unix_diag_walk(struct usn_net *net,
 		   int (*fn)(const struct unix_diag_info *info, void *arg),
 		   void *arg)
 {
+	struct unix_diag_buf b = { 0 };
 	struct unix_diag_info info;
-	unsigned long *icons = NULL, *grown;
 	struct unix_sock *u;
 	int r = 0;
 
 	unix_table_lock();
 	list_for_each_entry(u, &unix_all_socks, all_link) {
-		struct sock *sk = &u->sk;
-		struct unix_address *addr;
-
-		if (sock_net(sk) != net)
+		if (sock_net(&u->sk) != net)
 			continue;
-		memset(&info, 0, sizeof(info));
-		unix_state_lock(sk);
-		info.ino = u->ino;
-		info.peer_ino = u->peer ? unix_sk(u->peer)->ino : 0;
-		info.type = sk->sk_type;
-		info.state = sk->sk_state;
-		info.shutdown = sk->sk_shutdown;
-		addr = u->addr;
-		if (addr) {
-			info.name_len = addr->len - UNIX_PATH_OFF;
-			memcpy(info.name, addr->name.sun_path, (size_t)info.name_len);
-		}
-		if (sk->sk_state == TCP_LISTEN) {
-			struct sk_buff *skb;
-			unsigned int n = 0;
-
-			info.rqueue = skb_queue_len(&sk->sk_receive_queue);
-			info.wqueue = (uint32_t)u->max_ack_backlog;
-			grown = realloc(icons, (info.rqueue + 1) * sizeof(*icons));
-			if (grown)
-				icons = grown;
-			for (skb = sk->sk_receive_queue.next; grown &&
-			     skb != (struct sk_buff *)&sk->sk_receive_queue;
-			     skb = skb->next)
-				if (UNIXCB(skb).embryo)
-					icons[n++] = unix_sk(UNIXCB(skb).embryo)->ino;
-			info.icons = icons;
-			info.nicons = n;
-		} else {
-			struct sk_buff *skb;
-
-			for (skb = sk->sk_receive_queue.next;
-			     skb != (struct sk_buff *)&sk->sk_receive_queue;
-			     skb = skb->next)
-				info.rqueue += skb->len - UNIXCB(skb).consumed;
-			info.wqueue = (uint32_t)atomic_load(&sk->sk_wmem_alloc);
-		}
-		info.rcvbuf = (uint32_t)sk->sk_rcvbuf;
-		info.sndbuf = (uint32_t)sk->sk_sndbuf;
-		info.rmem_alloc = (uint32_t)atomic_load(&sk->sk_rmem_alloc);
-		info.wmem_alloc = (uint32_t)atomic_load(&sk->sk_wmem_alloc);
-		info.drops = atomic_load(&sk->sk_drops);
-		info.uid = (int)getuid();
-		unix_state_unlock(sk);
-		r = fn(&info, arg);
+		r = unix_diag_describe(&u->sk, &info, &b);
+		if (!r)
+			r = fn(&info, arg);
 		if (r)
 			break;
 	}
 	unix_table_unlock();
-	free(icons);
+	free(b.embryo);
+	free(b.icons);
 	return r;
 }
 
@@ -962,5 +1050,7 @@ static const struct net_proto_family unix_family_ops = {
 
 int unix_init(void)
 {
-	return sock_register(&unix_family_ops);
+	int err = sock_register(&unix_family_ops);
+
+	return err ? err : unix_diag_init();
 }

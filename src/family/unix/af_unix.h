@@ -102,7 +102,6 @@ struct unix_sock {
 	struct unix_name	*bound;		/* our table entry (unix_table_lock) */
 	struct sock		*peer;		/* holds a reference */
 	int			max_ack_backlog;	/* listen / dgram queue limit */
-	unsigned long		ino;		/* inode-like id (sock_diag) */
 	struct list_head	all_link;	/* unix_all_socks, unix_table_lock */
 	/* Senders blocked on our full queue (u->lock). */
 	struct wait_queue_head	peer_wait;
@@ -240,12 +239,17 @@ void unix_gc_unlock(void);
 struct scm_fp_list *unix_detach_fds(struct sk_buff *skb);
 
 /*
- * For sock_diag (unix_diag): the namespace's unix sockets, each described
- * under its state lock. @fn returns non-zero to stop the walk.
+ * For sock_diag (unix_diag.c): the namespace's unix sockets, embryos
+ * included, each described under its state lock. @fn returns non-zero to
+ * stop the walk (unix_diag_walk returns it; -ENOMEM if a listener's
+ * waiting connections could not be gathered). unix_table_lock is held
+ * while @fn runs: it must not call into unix sockets.
  */
 struct unix_diag_info {
-	unsigned long		ino;
-	unsigned long		peer_ino;	/* 0 when not connected */
+	const struct sock	*sk;		/* identity only (the cookie): not to be read */
+	unsigned long		ino;		/* the socket's inode; 0: an embryo, closed */
+	bool			peer;		/* connected (UNIX_DIAG_PEER) */
+	unsigned long		peer_ino;	/* the peer's inode, 0 until accepted */
 	int			type;		/* SOCK_* */
 	int			state;		/* TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE */
 	unsigned char		shutdown;
@@ -256,8 +260,11 @@ struct unix_diag_info {
 	uint32_t		rcvbuf, sndbuf;
 	uint32_t		rmem_alloc, wmem_alloc;	/* SK_MEMINFO */
 	uint32_t		drops;
-	int			uid;
-	/* A listener's waiting connections (UDIAG_SHOW_ICONS), valid during @fn. */
+	int			uid;		/* the socket's owner */
+	/*
+	 * A listener's waiting connections (UDIAG_SHOW_ICONS), valid during
+	 * @fn: the inodes of the connecting sockets, as Linux names them.
+	 */
 	const unsigned long	*icons;
 	unsigned int		nicons;
 };
@@ -267,5 +274,7 @@ int unix_diag_walk(struct usn_net *net,
 		   void *arg);
 
 int unix_init(void);
+/* unix_diag.c: the AF_UNIX handler of NETLINK_SOCK_DIAG. */
+int unix_diag_init(void);
 
 #endif

@@ -157,7 +157,7 @@ TEST(diag_walk_sees_the_namespace_sockets)
 	}
 	EXPECT_EQ(w.rqueue[0], 1);	/* the listener: one connection waiting */
 	EXPECT_EQ(w.icons, 1);
-	EXPECT_EQ(w.icon, w.ino[2]);	/* the embryo, created after the client */
+	EXPECT_EQ(w.icon, w.ino[1]);	/* named by the connecting client */
 	EXPECT_EQ(w.rqueue[4], 5);
 	usn_setns(net);
 	usn_close(l);
