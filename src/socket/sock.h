@@ -100,6 +100,7 @@ struct proto {
 };
 
 struct sock {
+	_Atomic uint64_t	sk_cookie;	/* sock_gen_cookie(): 0 until asked */
 	unsigned short		sk_family;
 	unsigned short		sk_type;
 	unsigned short		sk_protocol;

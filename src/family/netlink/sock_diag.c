@@ -45,9 +45,16 @@ uint32_t sock_diag_uid(const struct sock *sk)
 	return sk->sk_socket ? (uint32_t)sk->sk_socket->uid : 0;
 }
 
-uint64_t sock_diag_cookie(const void *sk)
+uint64_t sock_gen_cookie(_Atomic uint64_t *slot)
 {
-	return (uint64_t)(uintptr_t)sk;
+	static _Atomic uint64_t cookie_gen;
+	uint64_t res = atomic_load(slot), fresh;
+
+	if (res)
+		return res;
+	fresh = atomic_fetch_add(&cookie_gen, 1) + 1;
+	/* Another reader may have set it meanwhile: its cookie wins. */
+	return atomic_compare_exchange_strong(slot, &res, fresh) ? fresh : res;
 }
 
 static int __sock_diag_cmd(struct sk_buff *skb, struct nlmsghdr *nlh)

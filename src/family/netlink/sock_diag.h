@@ -30,7 +30,9 @@
 
 #include <stdint.h>
 #include <linux/sock_diag.h>
+#include <stdatomic.h>
 #include "family/netlink/af_netlink.h"
+#include "socket/sock.h"
 
 struct sock_diag_handler {
 	int	family;
@@ -47,8 +49,19 @@ void sock_diag_unregister(const struct sock_diag_handler *h);
 /* The inode number and owner of @sk's socket (0 once it is orphaned). */
 unsigned long sock_diag_ino(const struct sock *sk);
 uint32_t sock_diag_uid(const struct sock *sk);
-/* A cookie naming @sk while it lives (idiag_cookie / udiag_cookie). */
-uint64_t sock_diag_cookie(const void *sk);
+/*
+ * The cookie naming a socket (idiag_cookie / udiag_cookie), as the kernel's
+ * sock_gen_cookie(): taken from a process-wide 64-bit counter the first
+ * time it is asked for and kept in @slot, so a cookie never names a later
+ * socket that reuses the memory, and no address leaks to the reader.
+ */
+uint64_t sock_gen_cookie(_Atomic uint64_t *slot);
+
+/* The cookie is a cache set once: a const socket may still get it. */
+static inline uint64_t sock_diag_cookie(const struct sock *sk)
+{
+	return sock_gen_cookie((_Atomic uint64_t *)&sk->sk_cookie);
+}
 
 /* Replies to a SOCK_DIAG request; consumes @skb. */
 static inline int sock_diag_unicast(struct sk_buff *skb, struct usn_net *net,

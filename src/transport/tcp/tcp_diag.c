@@ -122,15 +122,15 @@ static void tcp_diag_ehash_entry(struct tcp_ehash_node *n,
 	switch (n->kind) {
 	case TCP_ENT_SOCK:
 		tcp_diag_sock(container_of(n, struct tcp_sock, e), e, info);
-		e->cookie = sock_diag_cookie(container_of(n, struct tcp_sock, e));
+		e->cookie = sock_diag_cookie(&container_of(n, struct tcp_sock, e)->inet.sk);
 		break;
 	case TCP_ENT_REQ:
 		tcp_diag_req(container_of(n, struct tcp_request_sock, e), e);
-		e->cookie = sock_diag_cookie(n);
+		e->cookie = sock_gen_cookie(&n->cookie);
 		break;
 	default:
 		tcp_diag_tw(container_of(n, struct tcp_timewait_sock, e), e);
-		e->cookie = sock_diag_cookie(n);
+		e->cookie = sock_gen_cookie(&n->cookie);
 		break;
 	}
 }
@@ -140,7 +140,7 @@ static void tcp_diag_listener(struct tcp_sock *tp, struct inet_diag_entry *e,
 {
 	memset(e, 0, sizeof(*e));
 	tcp_diag_sock(tp, e, info);
-	e->cookie = sock_diag_cookie(tp);
+	e->cookie = sock_diag_cookie(&tp->inet.sk);
 }
 
 /*

@@ -181,6 +181,7 @@ struct tcp_ehash_node {
 	int			bound_dev_if;
 	uint8_t			kind;		/* enum tcp_ent_kind */
 	bool			hashed;
+	_Atomic uint64_t	cookie;		/* request/TIME_WAIT: sock_gen_cookie() */
 };
 
 /* An owner of a local port. */
