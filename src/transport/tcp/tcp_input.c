@@ -607,6 +607,7 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->sacked & TCPCB_LOST)) {
 		cb->sacked |= TCPCB_LOST;
 		tp->lost_out++;
+		tp->lost++;
 	}
 	tp->retransmit_hint = NULL;
 }
@@ -694,9 +695,16 @@ static void tcp_init_cwnd_reduction(struct sock *sk)
 	tp->snd_ssthresh = tp->ca_ops->ssthresh(sk);
 }
 
-/* RFC 6937 Proportional Rate Reduction (tcp_cwnd_reduction). */
+/*
+ * RFC 6937 Proportional Rate Reduction (tcp_cwnd_reduction): while the
+ * pipe is above ssthresh, send ssthresh/prior_cwnd of what is delivered
+ * (prr_out counts what went out since the reduction began, new data and
+ * retransmissions alike: tcp_write_xmit and tcp_xmit_retransmit_queue);
+ * below it, slow-start back up to ssthresh, at most one more than was
+ * delivered, none more if this ACK revealed a new loss.
+ */
 static void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
-			       int flag)
+			       int newly_lost, int flag)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int delta = (int)tp->snd_ssthresh - (int)tcp_packets_in_flight(tp);
@@ -713,7 +721,7 @@ static void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
 	} else {
 		sndcnt = max_t(int, (int)(tp->prr_delivered - tp->prr_out),
 			       newly_acked_sacked);
-		if (flag & FLAG_SND_UNA_ADVANCED)
+		if ((flag & FLAG_SND_UNA_ADVANCED) && !newly_lost)
 			sndcnt++;
 		sndcnt = min_t(int, delta, sndcnt);
 	}
@@ -832,8 +840,12 @@ static bool tcp_try_undo_recovery(struct sock *sk)
 			tp->retrans_stamp = 0;
 		return true;
 	}
+	/*
+	 * undo_marker stays: it tells tcp_end_cwnd_reduction() that the
+	 * reduction was not undone (cwnd drops to ssthresh), and a D-SACK
+	 * arriving late may still undo it from Disorder.
+	 */
 	tcp_set_ca_state(sk, TCP_CA_Open);
-	tp->undo_marker = 0;
 	return false;
 }
 
@@ -1199,12 +1211,14 @@ static void tcp_ack_probe(struct sock *sk)
 }
 
 static void tcp_cong_control(struct sock *sk, uint32_t ack,
-			     uint32_t acked_sacked, int flag)
+			     uint32_t acked_sacked, uint32_t newly_lost,
+			     int flag)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	if (tp->ca_state == TCP_CA_CWR || tp->ca_state == TCP_CA_Recovery) {
-		tcp_cwnd_reduction(sk, (int)acked_sacked, flag);
+	if (tcp_in_cwnd_reduction(tp)) {
+		tcp_cwnd_reduction(sk, (int)acked_sacked, (int)newly_lost,
+				   flag);
 	} else if (flag & FLAG_DATA_ACKED) {
 		if (tcp_is_cwnd_limited(tp))
 			tp->ca_ops->cong_avoid(sk, ack, acked_sacked);
@@ -1229,7 +1243,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = cb->ack_seq, prior_packets = tp->packets_out;
-	uint32_t prior_delivered = tp->delivered;
+	uint32_t prior_delivered = tp->delivered, prior_lost = tp->lost;
 	uint32_t prior_sacked = tp->sacked_out;
 	struct tcp_sacktag_state sack_state;
 	long seq_rtt_us = -1;
@@ -1287,7 +1301,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 	}
 	if (!tcp_any_retrans_done(sk) && tp->ca_state == TCP_CA_Open)
 		tp->retrans_stamp = 0;
-	tcp_cong_control(sk, ack, tp->delivered - prior_delivered, flag);
+	tcp_cong_control(sk, ack, tp->delivered - prior_delivered,
+			 tp->lost - prior_lost, flag);
 	if (rexmit)
 		tcp_xmit_retransmit_queue(sk);
 	if (flag & FLAG_ACKED)

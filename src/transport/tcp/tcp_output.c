@@ -620,6 +620,8 @@ bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle)
 		sent_pkts++;
 	}
 	if (sent_pkts) {
+		if (tcp_in_cwnd_reduction(tp))
+			tp->prr_out += sent_pkts;
 		tcp_cwnd_validate(tp, is_cwnd_limited);
 		tcp_schedule_loss_probe(sk, false);
 		return false;
@@ -1012,6 +1014,8 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 			continue;
 		if (tcp_retransmit_skb(sk, skb))
 			break;
+		if (tcp_in_cwnd_reduction(tp))
+			tp->prr_out++;
 		if (tp->ca_state == TCP_CA_Loss)
 			NET_INC_STATS(sock_net(sk), TCPSlowStartRetrans);
 		else

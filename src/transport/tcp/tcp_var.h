@@ -290,6 +290,7 @@ struct tcp_sock {
 	uint32_t		packets_out;
 	uint32_t		retrans_out;
 	uint32_t		lost_out;
+	uint32_t		lost;		/* segments ever marked lost */
 	uint32_t		sacked_out;	/* SACKed segments; Reno: duplicate ACKs */
 	uint32_t		max_packets_out;
 	uint32_t		reordering;
@@ -551,6 +552,12 @@ static inline uint32_t tcp_packets_in_flight(const struct tcp_sock *tp)
 {
 	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
 	       tp->retrans_out;
+}
+
+/* CWR and Recovery reduce the window by PRR (tcp_in_cwnd_reduction). */
+static inline bool tcp_in_cwnd_reduction(const struct tcp_sock *tp)
+{
+	return tp->ca_state == TCP_CA_CWR || tp->ca_state == TCP_CA_Recovery;
 }
 
 static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
