@@ -145,6 +145,8 @@ void tcp_write_queue_purge(struct sock *sk)
 	}
 	tp->send_head = NULL;
 	tp->retransmit_hint = NULL;
+	tp->tsorted_sent_queue.next = tp->tsorted_sent_queue.prev = NULL;
+	tcp_rtx_index_free(sk);
 	tp->packets_out = 0;
 	tp->retrans_out = 0;
 	tp->lost_out = 0;

@@ -600,6 +600,15 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 
+	/*
+	 * The retransmission walk resumes at its hint: a loss below it moves
+	 * it back; with none left to resend it starts here
+	 * (tcp_verify_retransmit_hint).
+	 */
+	if ((!tp->retransmit_hint && tp->retrans_out >= tp->lost_out) ||
+	    (tp->retransmit_hint &&
+	     before(cb->seq, TCP_SKB_CB(tp->retransmit_hint)->seq)))
+		tp->retransmit_hint = skb;
 	if (cb->sacked & TCPCB_SACKED_RETRANS) {
 		cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
 		tp->retrans_out--;
@@ -609,7 +618,6 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 		tp->lost_out++;
 		tp->lost++;
 	}
-	tp->retransmit_hint = NULL;
 }
 
 /* RTO: everything outstanding is lost; slow start from one segment (tcp_enter_loss). */

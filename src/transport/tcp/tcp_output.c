@@ -282,6 +282,8 @@ void tcp_free_skb(struct sock *sk, struct sk_buff *skb)
 
 	if (tp->retransmit_hint == skb)
 		tp->retransmit_hint = NULL;
+	tcp_tsorted_del(skb);
+	tcp_rtx_index_unlink(sk, skb);
 	__skb_unlink(skb, &sk->sk_write_queue);
 	tp->wmem_queued -= (int)skb->truesize;
 	consume_skb(skb);
@@ -480,6 +482,10 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len)
 	skb_trim(skb, len);
 	ncb = TCP_SKB_CB(buff);
 	*ncb = *cb;
+	/* Sent together: the tail follows the head in RACK's order too. */
+	ncb->tsorted_anchor.next = ncb->tsorted_anchor.prev = NULL;
+	if (cb->tsorted_anchor.next)
+		list_add(&ncb->tsorted_anchor, &cb->tsorted_anchor);
 	ncb->seq = cb->seq + len;
 	cb->end_seq = ncb->seq;
 	flags = cb->tcp_flags;
@@ -496,6 +502,7 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len)
 			tp->retrans_out++;
 		if (cb->sacked & TCPCB_SACKED_ACKED)
 			tp->sacked_out++;
+		tcp_rtx_index_split(sk, skb, buff);
 	}
 	return 0;
 }
@@ -550,6 +557,7 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	tp->send_head = skb_next_in(&sk->sk_write_queue, skb);
 	tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	tp->packets_out++;
+	tcp_tsorted_sent(sk, skb);
 	if (!prior_packets || tp->pending == ICSK_TIME_PROBE0)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, tp->rto,
 					  TCP_RTO_MAX);
@@ -769,6 +777,7 @@ int tcp_connect(struct sock *sk)
 	tp->wmem_queued += (int)buff->truesize;
 	tp->packets_out++;
 	tcp_transmit_skb(sk, buff, true);
+	tcp_tsorted_sent(sk, buff);
 	tp->snd_nxt = tp->write_seq;
 	tp->pushed_seq = tp->write_seq;
 	TCP_INC_STATS(sock_net(sk), ActiveOpens);
@@ -975,6 +984,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		return err;
 	}
 	TCP_INC_STATS(net, RetransSegs);
+	tcp_tsorted_sent(sk, skb);
 	if (cb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(net, TCPSynRetrans);
 	tp->total_retrans++;
@@ -1006,6 +1016,9 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
 
 		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+			break;
+		/* Every lost segment is out again: nothing further to find. */
+		if (tp->retrans_out >= tp->lost_out)
 			break;
 		tp->retransmit_hint = skb;
 		if (sacked & TCPCB_SACKED_RETRANS)

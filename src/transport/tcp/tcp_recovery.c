@@ -65,35 +65,43 @@ static uint32_t tcp_rack_reo_wnd(const struct tcp_sock *tp)
 
 /*
  * Marks lost what RACK says is lost; *@reo_timeout gets the longest
- * time (us) still to wait for a segment not yet overdue (tcp_rack_detect_loss).
+ * time (us) still to wait for a segment not yet overdue
+ * (tcp_rack_detect_loss). The walk follows tsorted_sent_queue, the
+ * segments in flight in the order they were last sent, and stops at the
+ * first one sent after the most recently delivered: per ACK it costs the
+ * segments it judges, not the window.
  */
 static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t reo_wnd = tcp_rack_reo_wnd(tp), now = (uint32_t)tp->tcp_mstamp;
-	struct sk_buff *skb;
+	struct list_head *pos, *n, *head = &tp->tsorted_sent_queue;
 
 	*reo_timeout = 0;
-	for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
-	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (!head->next)
+		return;
+	for (pos = head->next, n = pos->next; pos != head;
+	     pos = n, n = pos->next) {
+		struct tcp_skb_cb *cb = container_of(pos, struct tcp_skb_cb,
+						     tsorted_anchor);
+		struct sk_buff *skb = container_of((void *)cb, struct sk_buff,
+						   cb);
 		int32_t remaining;
 
-		/* Lost and waiting for its retransmission, or delivered. */
+		/* Lost (by an RTO) and waiting for its retransmission. */
 		if ((cb->sacked & TCPCB_LOST) &&
 		    !(cb->sacked & TCPCB_SACKED_RETRANS))
 			continue;
-		if (cb->sacked & TCPCB_SACKED_ACKED)
-			continue;
 		if (!tcp_skb_sent_after(tp->rack.mstamp, cb->tx_us,
 					tp->rack.tx_order, cb->tx_order))
-			continue;
+			break;
 		remaining = (int32_t)(tp->rack.rtt_us + reo_wnd -
 				      (now - cb->tx_us));
 		if (remaining <= 0) {
 			if (cb->sacked & TCPCB_SACKED_RETRANS)
 				NET_INC_STATS(sock_net(sk), TCPLostRetransmit);
 			tcp_mark_skb_lost(sk, skb);
+			tcp_tsorted_del(skb);	/* back when retransmitted */
 		} else if ((uint32_t)remaining > *reo_timeout) {
 			*reo_timeout = (uint32_t)remaining;
 		}

@@ -16,6 +16,7 @@
  * feeds RACK the delivery times, and detects reordering (a segment never
  * retransmitted SACKed below the highest one SACKed before it).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "transport/tcp/tcp_var.h"
 
@@ -233,6 +234,158 @@ static bool tcp_is_sackblock_valid(const struct tcp_sock *tp, bool is_dsack,
 	return !before(start, end - tp->max_window);
 }
 
+/* ---- the sequence index of the retransmit queue --------------------------------- */
+
+void tcp_rtx_index_free(struct sock *sk)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+
+	free(ix->v);
+	memset(ix, 0, sizeof(*ix));
+}
+
+static bool tcp_rtx_index_reserve(struct tcp_rtx_index *ix, uint32_t more)
+{
+	struct sk_buff **v;
+	uint32_t cap;
+
+	if (ix->first + ix->n + more <= ix->cap)
+		return true;
+	/* Reclaim the popped front before growing. */
+	if (ix->first) {
+		memmove(ix->v, ix->v + ix->first, ix->n * sizeof(*ix->v));
+		ix->first = 0;
+		if (ix->n + more <= ix->cap)
+			return true;
+	}
+	cap = ix->cap ? ix->cap : 64;
+	while (cap < ix->n + more)
+		cap *= 2;
+	v = realloc(ix->v, cap * sizeof(*v));
+	if (!v)
+		return false;
+	ix->v = v;
+	ix->cap = cap;
+	return true;
+}
+
+/*
+ * Brings the index up to date: rebuilt if it was dropped, else extended
+ * by what was sent since. False (and no index) if memory ran out.
+ */
+static bool tcp_rtx_index_sync(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_rtx_index *ix = &tp->rtx_index;
+	struct sk_buff *skb;
+
+	if (!ix->valid) {
+		ix->first = ix->n = 0;
+		skb = tcp_rtx_queue_head(sk);
+	} else if (ix->n) {
+		skb = skb_next_in(&sk->sk_write_queue, ix->v[ix->first + ix->n - 1]);
+	} else {
+		skb = tcp_rtx_queue_head(sk);
+	}
+	ix->valid = true;
+	for (; skb && skb != tp->send_head;
+	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+		if (!tcp_rtx_index_reserve(ix, 1)) {
+			ix->valid = false;
+			return false;
+		}
+		ix->v[ix->first + ix->n++] = skb;
+	}
+	return true;
+}
+
+/* Position of the first entry whose end_seq is after @seq (n if none). */
+static uint32_t tcp_rtx_index_search(const struct tcp_rtx_index *ix,
+				     uint32_t seq)
+{
+	uint32_t lo = 0, hi = ix->n, base;
+
+	if (!ix->n)
+		return 0;
+	base = TCP_SKB_CB(ix->v[ix->first])->seq;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct tcp_skb_cb *cb = TCP_SKB_CB(ix->v[ix->first + mid]);
+
+		/* Offsets from the front: ordered even across the wrap. */
+		if (cb->end_seq - base > seq - base)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The first sent segment ending after @seq, or NULL (O(log n)). */
+struct sk_buff *tcp_rtx_index_find(struct sock *sk, uint32_t seq)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+	struct sk_buff *skb;
+	uint32_t i;
+
+	if (!tcp_rtx_index_sync(sk)) {
+		/* No memory for the index: walk the queue. */
+		for (skb = tcp_rtx_queue_head(sk);
+		     skb && skb != tcp_sk(sk)->send_head;
+		     skb = skb_next_in(&sk->sk_write_queue, skb))
+			if (after(TCP_SKB_CB(skb)->end_seq, seq))
+				return skb;
+		return NULL;
+	}
+	if (ix->n && !after(seq, TCP_SKB_CB(ix->v[ix->first])->seq))
+		return ix->v[ix->first];
+	i = tcp_rtx_index_search(ix, seq);
+	return i < ix->n ? ix->v[ix->first + i] : NULL;
+}
+
+/* @skb leaves the write queue (tcp_free_skb). */
+void tcp_rtx_index_unlink(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+
+	if (!ix->valid || !ix->n)
+		return;
+	if (ix->v[ix->first] == skb) {
+		ix->first++;
+		ix->n--;
+		return;
+	}
+	ix->valid = false;	/* not the front: rebuilt when next needed */
+}
+
+/* @buff was split off the tail of @skb and follows it (tcp_fragment). */
+void tcp_rtx_index_split(struct sock *sk, struct sk_buff *skb,
+			 struct sk_buff *buff)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+	uint32_t i;
+
+	if (!ix->valid || !ix->n)
+		return;
+	/* @skb ends at @buff's seq now: it is the first ending after seq - 1. */
+	i = tcp_rtx_index_search(ix, TCP_SKB_CB(skb)->end_seq - 1);
+	if (i >= ix->n || ix->v[ix->first + i] != skb) {
+		ix->valid = false;	/* not found: rebuilt when next needed */
+		return;
+	}
+	if (!tcp_rtx_index_reserve(ix, 1)) {
+		ix->valid = false;
+		return;
+	}
+	i += ix->first + 1;
+	memmove(ix->v + i + 1, ix->v + i,
+		(ix->first + ix->n - i) * sizeof(*ix->v));
+	ix->v[i] = buff;
+	ix->n++;
+}
+
+/* ---- tagging ------------------------------------------------------------------------ */
+
 /* Tags one segment the peer SACKed (tcp_sacktag_one). */
 static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 			    struct sk_buff *skb, bool dup_sack)
@@ -265,6 +418,7 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 		tp->lost_out--;
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
+	tcp_tsorted_del(skb);	/* delivered: RACK has nothing to wait for */
 	state->flag |= TCP_SACK_FLAG_DATA_SACKED;
 	tp->sacked_out++;
 	tp->delivered++;
@@ -275,18 +429,72 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 }
 
 /*
- * Walks the retransmit queue for the blocks of an ACK (data at @th's TCP
- * header). Segments are single MSS; one only partly covered is left
- * untagged (Linux would split it), which only delays its tagging.
+ * Tags the segments that start before @to, end after @from, and lie
+ * wholly inside the block @blk.
+ */
+static void tcp_sacktag_range(struct sock *sk, struct tcp_sacktag_state *state,
+			      uint32_t from, uint32_t to,
+			      const struct tcp_sack_block *blk, bool dup)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	for (skb = tcp_rtx_index_find(sk, from); skb && skb != tp->send_head;
+	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+
+		if (!before(cb->seq, to))
+			break;
+		if (before(cb->seq, blk->start_seq) ||
+		    after(cb->end_seq, blk->end_seq))
+			continue;
+		tcp_sacktag_one(sk, state, skb, dup);
+	}
+}
+
+/*
+ * Tags what @blk adds to the blocks of the previous ACK: those were
+ * tagged then (Linux's recv_sack_cache), so a block that only grew costs
+ * its new segments, not its length.
+ */
+static void tcp_sacktag_new(struct sock *sk, struct tcp_sacktag_state *state,
+			    const struct tcp_sack_block *blk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t cur = blk->start_seq, end = blk->end_seq;
+
+	for (unsigned int i = 0; i < TCP_NUM_SACKS; i++) {
+		const struct tcp_sack_block *c = &tp->recv_sack_cache[i];
+
+		if (c->start_seq == c->end_seq)
+			continue;
+		if (!after(c->end_seq, cur) || !before(c->start_seq, end))
+			continue;
+		if (after(c->start_seq, cur))
+			tcp_sacktag_range(sk, state, cur, c->start_seq, blk, false);
+		/* A segment across the old edge is inside the grown block. */
+		cur = c->end_seq - 1;
+		if (!before(cur, end - 1))
+			return;
+	}
+	tcp_sacktag_range(sk, state, cur, end, blk, false);
+}
+
+/*
+ * Tags the segments the blocks of an ACK cover (data at @th's TCP
+ * header). Blocks are taken in sequence order so reordering is judged
+ * against lower blocks only; each finds its first segment through the
+ * sequence index. A segment only partly covered is left untagged (Linux
+ * would split it), which only delays its tagging.
  */
 int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 			    uint32_t ack_seq, uint32_t prior_snd_una,
 			    struct tcp_sacktag_state *state)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct tcp_sack_block sp[TCP_NUM_SACKS];
+	struct tcp_sack_block sp[TCP_NUM_SACKS], cache[TCP_NUM_SACKS];
 	bool is_dup[TCP_NUM_SACKS];
-	unsigned int n = tp->rx_opt.rcv_sacks, i, j;
+	unsigned int n = tp->rx_opt.rcv_sacks, i, j, used = 0;
 	const uint8_t *p = th + tp->rx_opt.rcv_sack_off + 2;
 	bool found_dup;
 
@@ -295,6 +503,7 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 	if (!n)
 		return 0;
 	memset(sp, 0, sizeof(sp));
+	memset(cache, 0, sizeof(cache));
 	for (i = 0; i < n; i++) {
 		sp[i].start_seq = load_be32(p + 8 * i);
 		sp[i].end_seq = load_be32(p + 8 * i + 4);
@@ -305,7 +514,9 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 		state->flag |= TCP_SACK_FLAG_DSACKING_ACK;
 	if (!tp->packets_out)
 		return state->flag;
-	/* In sequence order, so reordering is judged against lower blocks only. */
+	/* Nothing SACKed any more (all acknowledged, or reneged): forget. */
+	if (!tp->sacked_out)
+		memset(tp->recv_sack_cache, 0, sizeof(tp->recv_sack_cache));
 	for (i = 0; i < n; i++)
 		is_dup[i] = found_dup && i == 0;
 	for (i = 1; i < n; i++) {
@@ -322,7 +533,6 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 
 	for (i = 0; i < n; i++) {
 		bool dup = is_dup[i];
-		struct sk_buff *skb;
 
 		if (!tcp_is_sackblock_valid(tp, dup, sp[i].start_seq,
 					    sp[i].end_seq)) {
@@ -339,20 +549,15 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 		/* Ignore blocks below what was already acknowledged. */
 		if (!after(sp[i].end_seq, prior_snd_una) && !dup)
 			continue;
-		for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
-		     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-			const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-
-			if (!after(cb->end_seq, sp[i].start_seq))
-				continue;
-			if (!before(cb->seq, sp[i].end_seq))
-				break;
-			if (before(cb->seq, sp[i].start_seq) ||
-			    after(cb->end_seq, sp[i].end_seq))
-				continue;
-			tcp_sacktag_one(sk, state, skb, dup);
+		if (dup) {
+			tcp_sacktag_range(sk, state, sp[i].start_seq,
+					  sp[i].end_seq, &sp[i], true);
+			continue;
 		}
+		tcp_sacktag_new(sk, state, &sp[i]);
+		cache[used++] = sp[i];
 	}
+	memcpy(tp->recv_sack_cache, cache, sizeof(cache));
 	if (state->reord != tp->snd_nxt)
 		tcp_check_sack_reordering(sk, state->reord, false);
 	return state->flag;

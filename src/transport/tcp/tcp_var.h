@@ -107,15 +107,26 @@ enum tcp_ca_state {
 struct tcp_skb_cb {
 	uint32_t	seq;		/* first sequence number */
 	uint32_t	end_seq;	/* seq + SYN + FIN + payload */
-	uint32_t	ack_seq;	/* received: the acknowledgment field */
-	uint32_t	tx_us;		/* sent: last transmission, tcp clock us mod 2^32 */
-	uint32_t	tx_ts;		/* sent: its TSval clock (ms, no offset) */
-	uint32_t	tx_order;	/* sent: transmission count, for RACK's order */
 	uint8_t		tcp_flags;	/* TCPHDR_* */
 	uint8_t		sacked;		/* TCPCB_* */
 	uint16_t	window;		/* received: the raw window field */
-	int		iif;		/* received: arrival ifindex (from IPCB) */
-	uint8_t		rt_type;	/* received: the input route's type (from IPCB) */
+	uint32_t	ack_seq;	/* received: the acknowledgment field */
+	union {
+		struct {	/* received */
+			int	iif;		/* arrival ifindex (from IPCB) */
+			uint8_t	rt_type;	/* the input route's type (from IPCB) */
+		};
+		struct {	/* sent: in the retransmit queue */
+			uint32_t	tx_us;	/* last transmission, tcp clock us mod 2^32 */
+			uint32_t	tx_ts;	/* its TSval clock (ms, no offset) */
+			uint32_t	tx_order; /* transmission count, for RACK's order */
+			/*
+			 * In tp->tsorted_sent_queue while in flight: not
+			 * SACKed, not marked lost by RACK (next NULL: not in it).
+			 */
+			struct list_head tsorted_anchor;
+		};
+	};
 };
 
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE,
@@ -151,6 +162,20 @@ struct tcp_sack_block {
 };
 
 #define TCP_NUM_SACKS	4
+
+/*
+ * The retransmit queue in sequence order as an array, so a SACK block
+ * finds its first segment by binary search (Linux keeps an rb-tree). It
+ * follows the queue: segments are appended lazily as they are sent, popped
+ * from the front as they are acknowledged, inserted on a split; anything
+ * else (a segment freed from the middle, a purge) drops it, to be rebuilt
+ * on the next use (tcp_sack.c).
+ */
+struct tcp_rtx_index {
+	struct sk_buff	**v;
+	uint32_t	cap, first, n;
+	bool		valid;
+};
 
 /* ---- the hash table nodes -------------------------------------------------- */
 
@@ -307,6 +332,9 @@ struct tcp_sock {
 	struct tcp_sack_block	duplicate_sack[1];
 	struct tcp_sack_block	selective_acks[TCP_NUM_SACKS];
 	uint32_t		highest_sack;	/* end_seq of the highest SACKed segment */
+	struct tcp_sack_block	recv_sack_cache[TCP_NUM_SACKS];	/* last ACK's blocks */
+	struct tcp_rtx_index	rtx_index;	/* seq -> segment, for SACK */
+	struct list_head	tsorted_sent_queue;	/* in send order, for RACK */
 	uint32_t		reord_seen;	/* reorderings detected */
 	uint32_t		dsack_dups;	/* D-SACK blocks received */
 	uint32_t		rtt_min_us;	/* minimum RTT seen (0: none) */
@@ -795,6 +823,32 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 			    uint32_t ack_seq, uint32_t prior_snd_una,
 			    struct tcp_sacktag_state *state);
 void tcp_check_sack_reordering(struct sock *sk, uint32_t low_seq, bool ts);
+void tcp_rtx_index_unlink(struct sock *sk, struct sk_buff *skb);
+void tcp_rtx_index_split(struct sock *sk, struct sk_buff *skb,
+			 struct sk_buff *buff);
+void tcp_rtx_index_free(struct sock *sk);
+struct sk_buff *tcp_rtx_index_find(struct sock *sk, uint32_t seq);
+
+/* RACK's list of segments in flight, in the order they were (re)sent. */
+static inline void tcp_tsorted_del(struct sk_buff *skb)
+{
+	struct list_head *a = &TCP_SKB_CB(skb)->tsorted_anchor;
+
+	if (a->next) {
+		list_del(a);
+		a->next = a->prev = NULL;
+	}
+}
+
+static inline void tcp_tsorted_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tp->tsorted_sent_queue.next)
+		INIT_LIST_HEAD(&tp->tsorted_sent_queue);
+	tcp_tsorted_del(skb);
+	list_add_tail(&TCP_SKB_CB(skb)->tsorted_anchor, &tp->tsorted_sent_queue);
+}
 void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb);
 
 /* ---- tcp_recovery.c: RACK-TLP (RFC 8985) ------------------------------------- */
