@@ -848,6 +848,7 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_k *info)
 	info->tcpi_rcv_rtt = tp->rcv_rtt_est.rtt_us >> 3;
 	info->tcpi_rcv_space = tp->rcvq_space.space;
 	info->tcpi_rtt = tp->srtt_us >> 3;
+	info->tcpi_min_rtt = tcp_min_rtt(tp) ? tcp_min_rtt(tp) : ~0u;
 	info->tcpi_rttvar = tp->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
 	info->tcpi_snd_cwnd = tp->snd_cwnd;

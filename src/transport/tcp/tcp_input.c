@@ -27,6 +27,7 @@
 #define FLAG_ORIG_SACK_ACKED	TCP_SACK_FLAG_ORIG_SACK_ACKED	/* 0x200 */
 #define FLAG_SND_UNA_ADVANCED	0x400
 #define FLAG_DSACKING_ACK	TCP_SACK_FLAG_DSACKING_ACK	/* 0x800 */
+#define FLAG_SACK_RENEGING	0x2000	/* snd_una stopped on a SACKed segment */
 #define FLAG_UPDATE_TS_RECENT	0x4000
 #define FLAG_NO_CHALLENGE_ACK	0x8000
 #define FLAG_ACKED		(FLAG_DATA_ACKED | FLAG_SYN_ACKED)
@@ -556,7 +557,7 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us)
 	}
 	if (seq_rtt_us < 0)
 		return;
-	tcp_update_rtt_min(tp, (uint32_t)seq_rtt_us);
+	tcp_update_rtt_min(sk, (uint32_t)seq_rtt_us);
 	tcp_rtt_estimator(sk, seq_rtt_us);
 	tcp_set_rto(sk);
 	tp->backoff = 0;
@@ -624,7 +625,7 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 void tcp_enter_loss(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	bool new_recovery = tp->ca_state < TCP_CA_Recovery;
+	bool new_recovery = tp->ca_state < TCP_CA_Recovery, is_reneg;
 	struct sk_buff *skb;
 
 	if (tp->ca_state <= TCP_CA_Disorder || !before(tp->snd_una, tp->high_seq) ||
@@ -636,16 +637,28 @@ void tcp_enter_loss(struct sock *sk)
 		tp->undo_retrans = tp->retrans_out ? (int32_t)tp->retrans_out : -1;
 	}
 	/* RFC 5682: F-RTO on a new episode or a repeated timeout. */
-	tp->frto = tcp_is_sack(tp) && (new_recovery || tp->retransmits);
-	if (tcp_is_reno(tp))
+	tp->frto = sock_net(sk)->sysctl.tcp_frto && tcp_is_sack(tp) &&
+		   (new_recovery || tp->retransmits);
+	/*
+	 * The head SACKed yet not acknowledged: the peer discarded what it
+	 * SACKed (reneging), so nothing SACKed counts as delivered any more
+	 * (tcp_timeout_mark_lost).
+	 */
+	skb = tcp_rtx_queue_head(sk);
+	is_reneg = skb && (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED);
+	if (is_reneg) {
+		NET_INC_STATS(sock_net(sk), TCPSACKReneging);
 		tp->sacked_out = 0;
-	for (skb = tcp_rtx_queue_head(sk); skb;
+	} else if (tcp_is_reno(tp)) {
+		tp->sacked_out = 0;
+	}
+	for (; skb && skb != tp->send_head;
 	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-		if (skb == tp->send_head)
-			break;
-		/* What the peer SACKed stays delivered (tcp_timeout_mark_lost). */
-		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
-			continue;
+		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED) {
+			if (!is_reneg)
+				continue;	/* stays delivered */
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_SACKED_ACKED;
+		}
 		tcp_mark_skb_lost(sk, skb);
 	}
 	tp->snd_cwnd = tcp_packets_in_flight(tp) + 1;
@@ -937,6 +950,11 @@ static void tcp_identify_packet_loss(struct sock *sk, int *flag)
 		tcp_newreno_mark_lost(sk, *flag & FLAG_SND_UNA_ADVANCED);
 		return;
 	}
+	if (!tcp_is_rack(sk)) {
+		/* tcp_recovery without RACK: RFC 6675's duplicate threshold. */
+		tcp_sack_mark_lost(sk);
+		return;
+	}
 	if (tcp_rack_mark_lost(sk))
 		*flag |= FLAG_LOST_RETRANS;
 }
@@ -991,12 +1009,34 @@ static void tcp_process_loss(struct sock *sk, int flag, int num_dupack,
 	*rexmit = true;
 }
 
-static bool tcp_time_to_recover(const struct tcp_sock *tp)
+static bool tcp_time_to_recover(const struct sock *sk)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
+
 	if (tp->lost_out)
 		return true;
-	/* Without SACK the duplicate ACKs count (RFC 5681 3.2). */
-	return tcp_is_reno(tp) && tp->sacked_out + 1 > tp->reordering;
+	/* Without SACK or RACK the duplicate ACKs count (RFC 5681 3.2). */
+	return (tcp_is_reno(tp) || !tcp_is_rack(sk)) &&
+	       tp->sacked_out + 1 > tp->reordering;
+}
+
+/*
+ * The cumulative ACK stopped on a segment the peer had SACKed: it threw
+ * away out-of-order data (RFC 2018 8 allows it). Wait a little (half an
+ * RTT, at least 10 ms) for the ACK that moves on; else the RTO treats
+ * everything as lost (tcp_check_sack_reneging).
+ */
+static bool tcp_check_sack_reneging(struct sock *sk, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t delay;
+
+	if (!(flag & FLAG_SACK_RENEGING) || !(flag & FLAG_SND_UNA_ADVANCED))
+		return false;
+	/* srtt_us is 8 times the RTT: >> 4 is half of it, in us; whole ms up. */
+	delay = max_t(uint32_t, ((tp->srtt_us >> 4) + 999) / 1000, 10);
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, delay, TCP_RTO_MAX);
+	return true;
 }
 
 /* The state machine of loss recovery (tcp_fastretrans_alert). */
@@ -1008,6 +1048,8 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 	(void)prior_snd_una;
 	if (!tp->packets_out && tp->sacked_out)
 		tp->sacked_out = 0;
+	if (tcp_check_sack_reneging(sk, flag))
+		return;
 	/* D-SACKs proved every retransmission of this episode spurious. */
 	if ((flag & FLAG_DSACKING_ACK) && tp->ca_state == TCP_CA_Recovery &&
 	    tcp_try_undo_dsack(sk))
@@ -1054,7 +1096,7 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 		if (tp->ca_state == TCP_CA_Disorder)
 			tcp_try_undo_dsack(sk);
 		tcp_identify_packet_loss(sk, &flag);
-		if (!tcp_time_to_recover(tp)) {
+		if (!tcp_time_to_recover(sk)) {
 			tcp_try_to_open(sk);
 			return;
 		}
@@ -1178,6 +1220,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t prior_snd_una,
 	}
 	if (between(tp->snd_up, prior_snd_una, tp->snd_una))
 		tp->snd_up = tp->snd_una;
+	if (skb && (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+		flag |= FLAG_SACK_RENEGING;
 	if (have_ackt)
 		*seq_rtt_us = (long)(uint32_t)((uint32_t)tp->tcp_mstamp - first_ackt);
 	if (flag & FLAG_ACKED) {

@@ -16,12 +16,18 @@
 
 #define TCP_RACK_RECOVERY_THRESH	16	/* recoveries a widened window lasts */
 
-void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us)
+/*
+ * The minimum RTT over the last tcp_min_rtt_wlen seconds
+ * (tcp_update_rtt_min): a path that got longer is learnt once the window
+ * has passed, where an all-time minimum would keep the old one.
+ */
+void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us)
 {
-	if (!rtt_us)
-		rtt_us = 1;
-	if (!tp->rtt_min_us || rtt_us < tp->rtt_min_us)
-		tp->rtt_min_us = rtt_us;
+	struct usn_net *net = sock_net(sk);
+	uint32_t wlen = (uint32_t)net->sysctl.tcp_min_rtt_wlen * HZ;
+
+	minmax_running_min(&tcp_sk(sk)->rtt_min, wlen, tcp_jiffies32(net),
+			   rtt_us ? rtt_us : 1000000u / HZ);
 }
 
 /*
@@ -34,8 +40,8 @@ void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 {
 	uint32_t xmit_us = cb->tx_us, rtt_us = (uint32_t)tp->tcp_mstamp - xmit_us;
 
-	if ((cb->sacked & TCPCB_EVER_RETRANS) && tp->rtt_min_us &&
-	    rtt_us < tp->rtt_min_us)
+	if ((cb->sacked & TCPCB_EVER_RETRANS) && tcp_min_rtt(tp) &&
+	    rtt_us < tcp_min_rtt(tp))
 		return;
 	tp->rack.advanced = 1;
 	tp->rack.rtt_us = rtt_us;
@@ -47,18 +53,20 @@ void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 	}
 }
 
-static uint32_t tcp_rack_reo_wnd(const struct tcp_sock *tp)
+static uint32_t tcp_rack_reo_wnd(const struct sock *sk)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t wnd;
 
 	if (!tp->reord_seen) {
 		/* No reordering seen: the duplicate threshold decides at once. */
 		if (tp->ca_state >= TCP_CA_Recovery)
 			return 0;
-		if (tp->sacked_out >= tp->reordering)
+		if (tp->sacked_out >= tp->reordering &&
+		    !(sock_net(sk)->sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH))
 			return 0;
 	}
-	wnd = (tp->rtt_min_us >> 2) * (tp->rack.reo_wnd_steps ?
+	wnd = (tcp_min_rtt(tp) >> 2) * (tp->rack.reo_wnd_steps ?
 				       tp->rack.reo_wnd_steps : 1);
 	return wnd < (tp->srtt_us >> 3) ? wnd : tp->srtt_us >> 3;
 }
@@ -74,7 +82,7 @@ static uint32_t tcp_rack_reo_wnd(const struct tcp_sock *tp)
 static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t reo_wnd = tcp_rack_reo_wnd(tp), now = (uint32_t)tp->tcp_mstamp;
+	uint32_t reo_wnd = tcp_rack_reo_wnd(sk), now = (uint32_t)tp->tcp_mstamp;
 	struct list_head *pos, *n, *head = &tp->tsorted_sent_queue;
 
 	*reo_timeout = 0;
@@ -162,6 +170,8 @@ void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t prior_delivered)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	if (sock_net(sk)->sysctl.tcp_recovery & TCP_RACK_STATIC_REO_WND)
+		return;
 	/* A D-SACK within a round trip of the last change counts once. */
 	if ((int32_t)(prior_delivered - tp->rack.last_delivered) < 0)
 		tp->rack.dsack_seen = 0;

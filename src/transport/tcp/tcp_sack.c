@@ -16,6 +16,7 @@
  * feeds RACK the delivery times, and detects reordering (a segment never
  * retransmitted SACKed below the highest one SACKed before it).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "transport/tcp/tcp_var.h"
@@ -46,7 +47,7 @@ void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	if (!tcp_is_sack(tp))
+	if (!tcp_is_sack(tp) || !sock_net(sk)->sysctl.tcp_dsack)
 		return;
 	if (before(seq, tp->rcv_nxt))
 		NET_INC_STATS(sock_net(sk), TCPDSACKOldSent);
@@ -232,6 +233,30 @@ static bool tcp_is_sackblock_valid(const struct tcp_sock *tp, bool is_dsack,
 	if (!after(end, tp->undo_marker))
 		return false;
 	return !before(start, end - tp->max_window);
+}
+
+/*
+ * Loss marking without RACK (net.ipv4.tcp_recovery without bit 1): RFC
+ * 6675's IsLost, a segment not SACKed is lost once at least dupthresh
+ * (tp->reordering) SACKed segments lie above it. Linux's
+ * tcp_update_scoreboard has the same effect.
+ */
+void tcp_sack_mark_lost(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t above = tp->sacked_out;
+	struct sk_buff *skb;
+
+	for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head &&
+	     above >= tp->reordering;
+	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
+
+		if (sacked & TCPCB_SACKED_ACKED)
+			above--;
+		else if (!(sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS)))
+			tcp_mark_skb_lost(sk, skb);
+	}
 }
 
 /* ---- the sequence index of the retransmit queue --------------------------------- */
@@ -423,14 +448,58 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 	tp->sacked_out++;
 	tp->delivered++;
 	state->sack_delivered++;
-	if (!after(tp->highest_sack, tp->snd_una) ||
+	/*
+	 * The first SACKed segment sets it afresh: an old value (0 at first)
+	 * may lie more than 2^31 from the window, where after() misjudges.
+	 */
+	if (tp->sacked_out == 1 || !after(tp->highest_sack, tp->snd_una) ||
 	    after(cb->end_seq, tp->highest_sack))
 		tp->highest_sack = cb->end_seq;
 }
 
 /*
+ * Is @skb inside [@start, @end)? A segment of several MSS (sent before
+ * the MSS shrank) partly inside is split at an MSS boundary first, so the
+ * part the peer holds is tagged and only the rest is retransmitted
+ * (tcp_match_skb_to_sack). 1: inside, 0: not, -errno: the split failed.
+ */
+static int tcp_match_skb_to_sack(struct sock *sk, struct sk_buff *skb,
+				 uint32_t start, uint32_t end)
+{
+	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	unsigned int mss = tcp_sk(sk)->mss_cache, pkt_len;
+	bool in_sack = !after(start, cb->seq) && !before(end, cb->end_seq);
+	int err;
+
+	if (in_sack || !mss || skb->len <= mss || !after(cb->end_seq, start))
+		return in_sack;
+	in_sack = !after(start, cb->seq);
+	if (!in_sack) {
+		/* The block starts inside: what lies below it is split off. */
+		pkt_len = max_t(unsigned int, start - cb->seq, mss);
+	} else {
+		/* The block ends inside: the SACKed head is split off. */
+		pkt_len = end - cb->seq;
+		if (pkt_len < mss)
+			return -EINVAL;
+	}
+	/* Whole MSS only: down for the SACKed head, up for the part below. */
+	if (pkt_len > mss) {
+		unsigned int new_len = pkt_len / mss * mss;
+
+		if (!in_sack && new_len < pkt_len)
+			new_len += mss;
+		pkt_len = new_len;
+	}
+	if (pkt_len >= skb->len && !in_sack)
+		return 0;
+	err = tcp_fragment(sk, skb, pkt_len);
+	return err < 0 ? err : in_sack;
+}
+
+/*
  * Tags the segments that start before @to, end after @from, and lie
- * wholly inside the block @blk.
+ * inside the block @blk (split first where they stick out).
  */
 static void tcp_sacktag_range(struct sock *sk, struct tcp_sacktag_state *state,
 			      uint32_t from, uint32_t to,
@@ -443,10 +512,10 @@ static void tcp_sacktag_range(struct sock *sk, struct tcp_sacktag_state *state,
 	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
 		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 
-		if (!before(cb->seq, to))
+		if (!before(cb->seq, to) || !before(cb->seq, blk->end_seq))
 			break;
-		if (before(cb->seq, blk->start_seq) ||
-		    after(cb->end_seq, blk->end_seq))
+		if (tcp_match_skb_to_sack(sk, skb, blk->start_seq,
+					  blk->end_seq) <= 0)
 			continue;
 		tcp_sacktag_one(sk, state, skb, dup);
 	}
@@ -484,8 +553,8 @@ static void tcp_sacktag_new(struct sock *sk, struct tcp_sacktag_state *state,
  * Tags the segments the blocks of an ACK cover (data at @th's TCP
  * header). Blocks are taken in sequence order so reordering is judged
  * against lower blocks only; each finds its first segment through the
- * sequence index. A segment only partly covered is left untagged (Linux
- * would split it), which only delays its tagging.
+ * sequence index. A segment of one MSS only partly covered is left
+ * untagged, as in Linux.
  */
 int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 			    uint32_t ack_seq, uint32_t prior_snd_una,

@@ -163,6 +163,29 @@ struct tcp_sack_block {
 
 #define TCP_NUM_SACKS	4
 
+/* A windowed minimum (win_minmax.c): three samples, best first. */
+struct minmax_sample {
+	uint32_t	t;	/* when taken */
+	uint32_t	v;	/* the value */
+};
+
+struct minmax {
+	struct minmax_sample	s[3];
+};
+
+uint32_t minmax_running_min(struct minmax *m, uint32_t win, uint32_t t,
+			    uint32_t v);
+
+static inline uint32_t minmax_get(const struct minmax *m)
+{
+	return m->s[0].v;
+}
+
+/* net.ipv4.tcp_recovery bits */
+#define TCP_RACK_LOSS_DETECTION		0x1	/* RACK marks losses */
+#define TCP_RACK_STATIC_REO_WND		0x2	/* D-SACKs do not widen its window */
+#define TCP_RACK_NO_DUPTHRESH		0x4	/* no early loss at dupthresh SACKs */
+
 /*
  * The retransmit queue in sequence order as an array, so a SACK block
  * finds its first segment by binary search (Linux keeps an rb-tree). It
@@ -337,7 +360,7 @@ struct tcp_sock {
 	struct list_head	tsorted_sent_queue;	/* in send order, for RACK */
 	uint32_t		reord_seen;	/* reorderings detected */
 	uint32_t		dsack_dups;	/* D-SACK blocks received */
-	uint32_t		rtt_min_us;	/* minimum RTT seen (0: none) */
+	struct minmax		rtt_min;	/* us over tcp_min_rtt_wlen (0: none) */
 	uint32_t		tlp_high_seq;	/* snd_nxt at a loss probe, 0: none out */
 	uint32_t		tx_order;	/* transmissions of data so far */
 	uint8_t			tlp_retrans;	/* the probe was a retransmission */
@@ -857,7 +880,19 @@ void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb);
 bool tcp_rack_mark_lost(struct sock *sk);
 void tcp_rack_reo_timeout(struct sock *sk);
 void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered);
-void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
+void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us);
+void tcp_sack_mark_lost(struct sock *sk);
+
+/* The path's minimum RTT in us over tcp_min_rtt_wlen, 0 before a sample. */
+static inline uint32_t tcp_min_rtt(const struct tcp_sock *tp)
+{
+	return minmax_get(&tp->rtt_min);
+}
+
+static inline bool tcp_is_rack(const struct sock *sk)
+{
+	return sock_net(sk)->sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION;
+}
 bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
 void tcp_send_loss_probe(struct sock *sk);
 
