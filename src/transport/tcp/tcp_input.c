@@ -724,8 +724,8 @@ static void tcp_init_cwnd_reduction(struct sock *sk)
  * below it, slow-start back up to ssthresh, at most one more than was
  * delivered, none more if this ACK revealed a new loss.
  */
-static void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
-			       int newly_lost, int flag)
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+			int newly_lost, int flag)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int delta = (int)tp->snd_ssthresh - (int)tcp_packets_in_flight(tp);
@@ -774,7 +774,7 @@ void tcp_enter_recovery(struct sock *sk, bool ece_ack)
 	tp->prior_ssthresh = 0;
 	tp->undo_marker = tp->snd_una;
 	tp->undo_retrans = tp->retrans_out ? (int32_t)tp->retrans_out : -1;
-	if (tp->ca_state < TCP_CA_CWR) {
+	if (!tcp_in_cwnd_reduction(tp)) {
 		tp->prior_ssthresh = tp->snd_ssthresh;
 		tcp_init_cwnd_reduction(sk);
 	}

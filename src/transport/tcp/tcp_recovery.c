@@ -116,6 +116,12 @@ static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 	}
 }
 
+/* us to jiffies, up, plus Linux's TCP_TIMEOUT_MIN of slack (2 jiffies). */
+static uint32_t tcp_rack_timeout_jiffies(uint32_t us)
+{
+	return (us + 1000000u / HZ - 1) / (1000000u / HZ) + 2;
+}
+
 /* Returns true if it marked anything lost; arms the reordering timer. */
 bool tcp_rack_mark_lost(struct sock *sk)
 {
@@ -126,35 +132,32 @@ bool tcp_rack_mark_lost(struct sock *sk)
 		return false;
 	tp->rack.advanced = 0;
 	tcp_rack_detect_loss(sk, &timeout);
-	if (timeout) {
-		/* + one jiffy of slack: the timer wheel rounds down */
-		uint32_t ms = timeout / 1000u + 1;
-
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT, ms,
+	if (timeout)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT,
+					  tcp_rack_timeout_jiffies(timeout),
 					  tp->rto);
-	}
 	return tp->lost_out > prior_lost;
 }
 
 /*
- * The reordering timer: what was waiting is overdue now (tcp_rack_reo_timeout).
- * Recovery starts if it had not; the RTO is armed again.
+ * The reordering timer: what was waiting is overdue now
+ * (tcp_rack_reo_timeout). Recovery starts if it had not, with PRR's
+ * first step taken at once (one delivery's worth: the retransmission);
+ * the RTO is armed again.
  */
 void tcp_rack_reo_timeout(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t prior_lost = tp->lost_out, timeout;
+	uint32_t prior_inflight = tcp_packets_in_flight(tp), timeout;
+	uint32_t lost = tp->lost;
 
 	tcp_rack_detect_loss(sk, &timeout);
-	if (tp->lost_out > prior_lost) {
-		if (tp->ca_state < TCP_CA_Recovery)
+	if (prior_inflight != tcp_packets_in_flight(tp)) {
+		if (tp->ca_state != TCP_CA_Recovery) {
 			tcp_enter_recovery(sk, false);
+			tcp_cwnd_reduction(sk, 1, (int)(tp->lost - lost), 0);
+		}
 		tcp_xmit_retransmit_queue(sk);
-	}
-	if (timeout) {
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT,
-					  timeout / 1000u + 1, tp->rto);
-		return;
 	}
 	if (tp->pending != ICSK_TIME_RETRANS && tp->packets_out)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, tp->rto,

@@ -882,6 +882,8 @@ void tcp_rack_reo_timeout(struct sock *sk);
 void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered);
 void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us);
 void tcp_sack_mark_lost(struct sock *sk);
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+			int newly_lost, int flag);
 
 /* The path's minimum RTT in us over tcp_min_rtt_wlen, 0 before a sample. */
 static inline uint32_t tcp_min_rtt(const struct tcp_sock *tp)
