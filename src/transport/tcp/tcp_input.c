@@ -903,11 +903,17 @@ static bool tcp_try_undo_loss(struct sock *sk, bool frto_undo)
 }
 
 /* A partial ACK whose timestamps show the retransmission was not needed (tcp_try_undo_partial). */
-static bool tcp_try_undo_partial(struct sock *sk)
+static bool tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	if (tp->undo_marker && tcp_packet_delayed(tp)) {
+		/*
+		 * The original filled the hole, late: that is reordering, and
+		 * RACK's window must learn it (reord_seen), or every delay of
+		 * this kind is retransmitted again.
+		 */
+		tcp_check_sack_reordering(sk, prior_snd_una, true);
 		/* Whatever was retransmitted keeps us in recovery until it is acked. */
 		if (tp->retrans_out)
 			return true;
@@ -1045,7 +1051,6 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	(void)prior_snd_una;
 	if (!tp->packets_out && tp->sacked_out)
 		tp->sacked_out = 0;
 	if (tcp_check_sack_reneging(sk, flag))
@@ -1077,7 +1082,7 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 		if (!(flag & FLAG_SND_UNA_ADVANCED)) {
 			if (tcp_is_reno(tp))
 				tcp_add_reno_sack(tp, num_dupack);
-		} else if (tcp_try_undo_partial(sk)) {
+		} else if (tcp_try_undo_partial(sk, prior_snd_una)) {
 			return;
 		}
 		tcp_identify_packet_loss(sk, &flag);
