@@ -160,7 +160,7 @@ static const struct sysctl_entry sysctl_table[] = {
 	       1, INT_MAX, NULL, 3),
 	/* u8 in Linux (proc_dou8vec_minmax): 0..255, nonzero is on. */
 	INTVEC("net.ipv4.tcp_dsack", tcp_dsack, 1, 0, 255, NULL, 1),
-	/* Bits: 1 RACK loss detection, 2 static reordering window, 4 no dupthresh. */
+	/* Bits: 1 RACK, 2 static reordering window, 4 no dupthresh. */
 	INTVEC("net.ipv4.tcp_recovery", tcp_recovery, 1,
 	       INT_MIN, INT_MAX, NULL, 1),
 	INTVEC("net.ipv4.tcp_frto", tcp_frto, 1, 0, 255, NULL, 2),

@@ -70,7 +70,7 @@ struct netns_sysctl {
 	int tcp_dsack;			/* send D-SACKs (RFC 2883) */
 	int tcp_recovery;		/* TCP_RACK_* bits */
 	int tcp_frto;			/* F-RTO (RFC 5682) after an RTO */
-	int tcp_min_rtt_wlen;		/* s, the window of the min-RTT filter */
+	int tcp_min_rtt_wlen;		/* s, the min-RTT filter's window */
 	int tcp_base_mss;
 	int tcp_min_snd_mss;
 	int tcp_moderate_rcvbuf;

@@ -259,7 +259,7 @@ void tcp_sack_mark_lost(struct sock *sk)
 	}
 }
 
-/* ---- the sequence index of the retransmit queue --------------------------------- */
+/* ---- the sequence index of the retransmit queue -------------------- */
 
 void tcp_rtx_index_free(struct sock *sk)
 {
@@ -308,7 +308,8 @@ static bool tcp_rtx_index_sync(struct sock *sk)
 		ix->first = ix->n = 0;
 		skb = tcp_rtx_queue_head(sk);
 	} else if (ix->n) {
-		skb = skb_next_in(&sk->sk_write_queue, ix->v[ix->first + ix->n - 1]);
+		skb = skb_next_in(&sk->sk_write_queue,
+				  ix->v[ix->first + ix->n - 1]);
 	} else {
 		skb = tcp_rtx_queue_head(sk);
 	}
@@ -395,7 +396,7 @@ void tcp_rtx_index_split(struct sock *sk, struct sk_buff *skb,
 	/* @skb ends at @buff's seq now: it is the first ending after seq - 1. */
 	i = tcp_rtx_index_search(ix, TCP_SKB_CB(skb)->end_seq - 1);
 	if (i >= ix->n || ix->v[ix->first + i] != skb) {
-		ix->valid = false;	/* not found: rebuilt when next needed */
+		ix->valid = false;	/* not found: rebuilt on next use */
 		return;
 	}
 	if (!tcp_rtx_index_reserve(ix, 1)) {
@@ -409,7 +410,7 @@ void tcp_rtx_index_split(struct sock *sk, struct sk_buff *skb,
 	ix->n++;
 }
 
-/* ---- tagging ------------------------------------------------------------------------ */
+/* ---- tagging ------------------------------------------------------- */
 
 /* Tags one segment the peer SACKed (tcp_sacktag_one). */
 static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
@@ -443,7 +444,7 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 		tp->lost_out--;
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
-	tcp_tsorted_del(skb);	/* delivered: RACK has nothing to wait for */
+	tcp_tsorted_del(skb);	/* delivered: nothing for RACK to wait for */
 	state->flag |= TCP_SACK_FLAG_DATA_SACKED;
 	tp->sacked_out++;
 	tp->delivered++;
@@ -540,7 +541,8 @@ static void tcp_sacktag_new(struct sock *sk, struct tcp_sacktag_state *state,
 		if (!after(c->end_seq, cur) || !before(c->start_seq, end))
 			continue;
 		if (after(c->start_seq, cur))
-			tcp_sacktag_range(sk, state, cur, c->start_seq, blk, false);
+			tcp_sacktag_range(sk, state, cur, c->start_seq, blk,
+					  false);
 		/* A segment across the old edge is inside the grown block. */
 		cur = c->end_seq - 1;
 		if (!before(cur, end - 1))

@@ -112,17 +112,19 @@ struct tcp_skb_cb {
 	uint16_t	window;		/* received: the raw window field */
 	uint32_t	ack_seq;	/* received: the acknowledgment field */
 	union {
-		struct {	/* received */
-			int	iif;		/* arrival ifindex (from IPCB) */
-			uint8_t	rt_type;	/* the input route's type (from IPCB) */
+		struct {	/* received, from IPCB */
+			int	iif;		/* arrival ifindex */
+			uint8_t	rt_type;	/* the input route's type */
 		};
 		struct {	/* sent: in the retransmit queue */
-			uint32_t	tx_us;	/* last transmission, tcp clock us mod 2^32 */
-			uint32_t	tx_ts;	/* its TSval clock (ms, no offset) */
-			uint32_t	tx_order; /* transmission count, for RACK's order */
+			/* last transmission, tcp clock us mod 2^32 */
+			uint32_t	tx_us;
+			uint32_t	tx_ts;	/* its TSval clock (ms) */
+			/* transmission count, for RACK's order */
+			uint32_t	tx_order;
 			/*
-			 * In tp->tsorted_sent_queue while in flight: not
-			 * SACKed, not marked lost by RACK (next NULL: not in it).
+			 * In tp->tsorted_sent_queue while in flight, not
+			 * SACKed, not marked lost by RACK (next NULL: out).
 			 */
 			struct list_head tsorted_anchor;
 		};
@@ -355,7 +357,8 @@ struct tcp_sock {
 	struct tcp_sack_block	duplicate_sack[1];
 	struct tcp_sack_block	selective_acks[TCP_NUM_SACKS];
 	uint32_t		highest_sack;	/* end_seq of the highest SACKed segment */
-	struct tcp_sack_block	recv_sack_cache[TCP_NUM_SACKS];	/* last ACK's blocks */
+	/* the blocks of the last ACK, already tagged */
+	struct tcp_sack_block	recv_sack_cache[TCP_NUM_SACKS];
 	struct tcp_rtx_index	rtx_index;	/* seq -> segment, for SACK */
 	struct list_head	tsorted_sent_queue;	/* in send order, for RACK */
 	uint32_t		reord_seen;	/* reorderings detected */
