@@ -169,6 +169,14 @@ static const struct sysctl_entry sysctl_table[] = {
 	       0, INT_MAX, NULL, 500),
 	INTVEC("net.ipv4.tcp_reordering", tcp_reordering, 1,
 	       1, INT_MAX, NULL, 3),
+	/* u8 in Linux (proc_dou8vec_minmax): 0..255, nonzero is on. */
+	INTVEC("net.ipv4.tcp_dsack", tcp_dsack, 1, 0, 255, NULL, 1),
+	/* Bits: 1 RACK, 2 static reordering window, 4 no dupthresh. */
+	INTVEC("net.ipv4.tcp_recovery", tcp_recovery, 1,
+	       INT_MIN, INT_MAX, NULL, 1),
+	INTVEC("net.ipv4.tcp_frto", tcp_frto, 1, 0, 255, NULL, 2),
+	INTVEC("net.ipv4.tcp_min_rtt_wlen", tcp_min_rtt_wlen, 1,
+	       0, 86400, NULL, 300),
 	INTVEC("net.ipv4.tcp_base_mss", tcp_base_mss, 1,
 	       1, INT_MAX, NULL, 1024),
 	INTVEC("net.ipv4.tcp_min_snd_mss", tcp_min_snd_mss, 1,

@@ -68,6 +68,10 @@ struct netns_sysctl {
 	int tcp_challenge_ack_limit;
 	int tcp_invalid_ratelimit;	/* ms */
 	int tcp_reordering;
+	int tcp_dsack;			/* send D-SACKs (RFC 2883) */
+	int tcp_recovery;		/* TCP_RACK_* bits */
+	int tcp_frto;			/* F-RTO (RFC 5682) after an RTO */
+	int tcp_min_rtt_wlen;		/* s, the min-RTT filter's window */
 	int tcp_base_mss;
 	int tcp_min_snd_mss;
 	int tcp_moderate_rcvbuf;

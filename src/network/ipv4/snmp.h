@@ -64,6 +64,7 @@
 	X(TCPLossProbes) X(TCPLossProbeRecovery) X(TCPDSACKRecv)	\
 	X(TCPDSACKOfoRecv) X(TCPDSACKOfoSent) X(TCPDSACKUndo)		\
 	X(TCPDSACKIgnoredOld) X(TCPDSACKIgnoredNoUndo) X(TCPSACKDiscard) \
+	X(TCPSACKReneging)						\
 	X(TCPSpuriousRTOs) X(SyncookiesSent) X(SyncookiesRecv)		\
 	X(SyncookiesFailed) X(TCPReqQFullDoCookies) X(TCPReqQFullDrop)	\
 	X(RcvPruned) X(TCPRcvCollapsed) X(TCPMemoryPressures)		\

@@ -88,6 +88,8 @@ void tcp_write_queue_purge(struct sock *sk)
 	}
 	tp->send_head = NULL;
 	tp->retransmit_hint = NULL;
+	tp->tsorted_sent_queue.next = tp->tsorted_sent_queue.prev = NULL;
+	tcp_rtx_index_free(sk);
 	tp->packets_out = 0;
 	tp->retrans_out = 0;
 	tp->lost_out = 0;
@@ -861,6 +863,7 @@ void tcp_get_info(struct sock *sk, struct tcp_info_k *info)
 	info->tcpi_rcv_rtt = tp->rcv_rtt_est.rtt_us >> 3;
 	info->tcpi_rcv_space = tp->rcvq_space.space;
 	info->tcpi_rtt = tp->srtt_us >> 3;
+	info->tcpi_min_rtt = tcp_min_rtt(tp) ? tcp_min_rtt(tp) : ~0u;
 	info->tcpi_rttvar = tp->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
 	info->tcpi_snd_cwnd = tp->snd_cwnd;

@@ -27,6 +27,7 @@
 #define FLAG_ORIG_SACK_ACKED	TCP_SACK_FLAG_ORIG_SACK_ACKED	/* 0x200 */
 #define FLAG_SND_UNA_ADVANCED	0x400
 #define FLAG_DSACKING_ACK	TCP_SACK_FLAG_DSACKING_ACK	/* 0x800 */
+#define FLAG_SACK_RENEGING	0x2000	/* snd_una stopped on a SACKed one */
 #define FLAG_UPDATE_TS_RECENT	0x4000
 #define FLAG_NO_CHALLENGE_ACK	0x8000
 #define FLAG_ACKED		(FLAG_DATA_ACKED | FLAG_SYN_ACKED)
@@ -558,7 +559,7 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us)
 	}
 	if (seq_rtt_us < 0)
 		return;
-	tcp_update_rtt_min(tp, (uint32_t)seq_rtt_us);
+	tcp_update_rtt_min(sk, (uint32_t)seq_rtt_us);
 	tcp_rtt_estimator(sk, seq_rtt_us);
 	tcp_set_rto(sk);
 	tp->backoff = 0;
@@ -602,6 +603,15 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 
+	/*
+	 * The retransmission walk resumes at its hint: a loss below it moves
+	 * it back; with none left to resend it starts here
+	 * (tcp_verify_retransmit_hint).
+	 */
+	if ((!tp->retransmit_hint && tp->retrans_out >= tp->lost_out) ||
+	    (tp->retransmit_hint &&
+	     before(cb->seq, TCP_SKB_CB(tp->retransmit_hint)->seq)))
+		tp->retransmit_hint = skb;
 	if (cb->sacked & TCPCB_SACKED_RETRANS) {
 		cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
 		tp->retrans_out--;
@@ -609,15 +619,15 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 	if (!(cb->sacked & TCPCB_LOST)) {
 		cb->sacked |= TCPCB_LOST;
 		tp->lost_out++;
+		tp->lost++;
 	}
-	tp->retransmit_hint = NULL;
 }
 
 /* RTO: everything outstanding is lost; slow start from one segment (tcp_enter_loss). */
 void tcp_enter_loss(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	bool new_recovery = tp->ca_state < TCP_CA_Recovery;
+	bool new_recovery = tp->ca_state < TCP_CA_Recovery, is_reneg;
 	struct sk_buff *skb;
 
 	if (tp->ca_state <= TCP_CA_Disorder || !before(tp->snd_una, tp->high_seq) ||
@@ -629,16 +639,28 @@ void tcp_enter_loss(struct sock *sk)
 		tp->undo_retrans = tp->retrans_out ? (int32_t)tp->retrans_out : -1;
 	}
 	/* RFC 5682: F-RTO on a new episode or a repeated timeout. */
-	tp->frto = tcp_is_sack(tp) && (new_recovery || tp->retransmits);
-	if (tcp_is_reno(tp))
+	tp->frto = sock_net(sk)->sysctl.tcp_frto && tcp_is_sack(tp) &&
+		   (new_recovery || tp->retransmits);
+	/*
+	 * The head SACKed yet not acknowledged: the peer discarded what it
+	 * SACKed (reneging), so nothing SACKed counts as delivered any more
+	 * (tcp_timeout_mark_lost).
+	 */
+	skb = tcp_rtx_queue_head(sk);
+	is_reneg = skb && (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED);
+	if (is_reneg) {
+		NET_INC_STATS(sock_net(sk), TCPSACKReneging);
 		tp->sacked_out = 0;
-	for (skb = tcp_rtx_queue_head(sk); skb;
+	} else if (tcp_is_reno(tp)) {
+		tp->sacked_out = 0;
+	}
+	for (; skb && skb != tp->send_head;
 	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-		if (skb == tp->send_head)
-			break;
-		/* What the peer SACKed stays delivered (tcp_timeout_mark_lost). */
-		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
-			continue;
+		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED) {
+			if (!is_reneg)
+				continue;	/* stays delivered */
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_SACKED_ACKED;
+		}
 		tcp_mark_skb_lost(sk, skb);
 	}
 	tp->snd_cwnd = tcp_packets_in_flight(tp) + 1;
@@ -696,9 +718,16 @@ static void tcp_init_cwnd_reduction(struct sock *sk)
 	tp->snd_ssthresh = tp->ca_ops->ssthresh(sk);
 }
 
-/* RFC 6937 Proportional Rate Reduction (tcp_cwnd_reduction). */
-static void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
-			       int flag)
+/*
+ * RFC 6937 Proportional Rate Reduction (tcp_cwnd_reduction): while the
+ * pipe is above ssthresh, send ssthresh/prior_cwnd of what is delivered
+ * (prr_out counts what went out since the reduction began, new data and
+ * retransmissions alike: tcp_write_xmit and tcp_xmit_retransmit_queue);
+ * below it, slow-start back up to ssthresh, at most one more than was
+ * delivered, none more if this ACK revealed a new loss.
+ */
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+			int newly_lost, int flag)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int delta = (int)tp->snd_ssthresh - (int)tcp_packets_in_flight(tp);
@@ -715,7 +744,7 @@ static void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
 	} else {
 		sndcnt = max_t(int, (int)(tp->prr_delivered - tp->prr_out),
 			       newly_acked_sacked);
-		if (flag & FLAG_SND_UNA_ADVANCED)
+		if ((flag & FLAG_SND_UNA_ADVANCED) && !newly_lost)
 			sndcnt++;
 		sndcnt = min_t(int, delta, sndcnt);
 	}
@@ -747,7 +776,7 @@ void tcp_enter_recovery(struct sock *sk, bool ece_ack)
 	tp->prior_ssthresh = 0;
 	tp->undo_marker = tp->snd_una;
 	tp->undo_retrans = tp->retrans_out ? (int32_t)tp->retrans_out : -1;
-	if (tp->ca_state < TCP_CA_CWR) {
+	if (!tcp_in_cwnd_reduction(tp)) {
 		tp->prior_ssthresh = tp->snd_ssthresh;
 		tcp_init_cwnd_reduction(sk);
 	}
@@ -834,8 +863,12 @@ static bool tcp_try_undo_recovery(struct sock *sk)
 			tp->retrans_stamp = 0;
 		return true;
 	}
+	/*
+	 * undo_marker stays: it tells tcp_end_cwnd_reduction() that the
+	 * reduction was not undone (cwnd drops to ssthresh), and a D-SACK
+	 * arriving late may still undo it from Disorder.
+	 */
 	tcp_set_ca_state(sk, TCP_CA_Open);
-	tp->undo_marker = 0;
 	return false;
 }
 
@@ -872,11 +905,17 @@ static bool tcp_try_undo_loss(struct sock *sk, bool frto_undo)
 }
 
 /* A partial ACK whose timestamps show the retransmission was not needed (tcp_try_undo_partial). */
-static bool tcp_try_undo_partial(struct sock *sk)
+static bool tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	if (tp->undo_marker && tcp_packet_delayed(tp)) {
+		/*
+		 * The original filled the hole, late: that is reordering, and
+		 * RACK's window must learn it (reord_seen), or every delay of
+		 * this kind is retransmitted again.
+		 */
+		tcp_check_sack_reordering(sk, prior_snd_una, true);
 		/* Whatever was retransmitted keeps us in recovery until it is acked. */
 		if (tp->retrans_out)
 			return true;
@@ -917,6 +956,11 @@ static void tcp_identify_packet_loss(struct sock *sk, int *flag)
 
 	if (tcp_is_reno(tp)) {
 		tcp_newreno_mark_lost(sk, *flag & FLAG_SND_UNA_ADVANCED);
+		return;
+	}
+	if (!tcp_is_rack(sk)) {
+		/* tcp_recovery without RACK: RFC 6675's duplicate threshold. */
+		tcp_sack_mark_lost(sk);
 		return;
 	}
 	if (tcp_rack_mark_lost(sk))
@@ -973,12 +1017,34 @@ static void tcp_process_loss(struct sock *sk, int flag, int num_dupack,
 	*rexmit = true;
 }
 
-static bool tcp_time_to_recover(const struct tcp_sock *tp)
+static bool tcp_time_to_recover(const struct sock *sk)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
+
 	if (tp->lost_out)
 		return true;
-	/* Without SACK the duplicate ACKs count (RFC 5681 3.2). */
-	return tcp_is_reno(tp) && tp->sacked_out + 1 > tp->reordering;
+	/* Without SACK or RACK the duplicate ACKs count (RFC 5681 3.2). */
+	return (tcp_is_reno(tp) || !tcp_is_rack(sk)) &&
+	       tp->sacked_out + 1 > tp->reordering;
+}
+
+/*
+ * The cumulative ACK stopped on a segment the peer had SACKed: it threw
+ * away out-of-order data (RFC 2018 8 allows it). Wait a little (half an
+ * RTT, at least 10 ms) for the ACK that moves on; else the RTO treats
+ * everything as lost (tcp_check_sack_reneging).
+ */
+static bool tcp_check_sack_reneging(struct sock *sk, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t delay;
+
+	if (!(flag & FLAG_SACK_RENEGING) || !(flag & FLAG_SND_UNA_ADVANCED))
+		return false;
+	/* srtt_us is 8 times the RTT: >> 4 is half of it, in us; whole ms up. */
+	delay = max_t(uint32_t, ((tp->srtt_us >> 4) + 999) / 1000, 10);
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, delay, TCP_RTO_MAX);
+	return true;
 }
 
 /* The state machine of loss recovery (tcp_fastretrans_alert). */
@@ -987,9 +1053,10 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	(void)prior_snd_una;
 	if (!tp->packets_out && tp->sacked_out)
 		tp->sacked_out = 0;
+	if (tcp_check_sack_reneging(sk, flag))
+		return;
 	/* D-SACKs proved every retransmission of this episode spurious. */
 	if ((flag & FLAG_DSACKING_ACK) && tp->ca_state == TCP_CA_Recovery &&
 	    tcp_try_undo_dsack(sk))
@@ -1017,7 +1084,7 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 		if (!(flag & FLAG_SND_UNA_ADVANCED)) {
 			if (tcp_is_reno(tp))
 				tcp_add_reno_sack(tp, num_dupack);
-		} else if (tcp_try_undo_partial(sk)) {
+		} else if (tcp_try_undo_partial(sk, prior_snd_una)) {
 			return;
 		}
 		tcp_identify_packet_loss(sk, &flag);
@@ -1036,7 +1103,7 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una,
 		if (tp->ca_state == TCP_CA_Disorder)
 			tcp_try_undo_dsack(sk);
 		tcp_identify_packet_loss(sk, &flag);
-		if (!tcp_time_to_recover(tp)) {
+		if (!tcp_time_to_recover(sk)) {
 			tcp_try_to_open(sk);
 			return;
 		}
@@ -1160,6 +1227,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t prior_snd_una,
 	}
 	if (between(tp->snd_up, prior_snd_una, tp->snd_una))
 		tp->snd_up = tp->snd_una;
+	if (skb && (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+		flag |= FLAG_SACK_RENEGING;
 	if (have_ackt)
 		*seq_rtt_us = (long)(uint32_t)((uint32_t)tp->tcp_mstamp - first_ackt);
 	if (flag & FLAG_ACKED) {
@@ -1201,12 +1270,14 @@ static void tcp_ack_probe(struct sock *sk)
 }
 
 static void tcp_cong_control(struct sock *sk, uint32_t ack,
-			     uint32_t acked_sacked, int flag)
+			     uint32_t acked_sacked, uint32_t newly_lost,
+			     int flag)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	if (tp->ca_state == TCP_CA_CWR || tp->ca_state == TCP_CA_Recovery) {
-		tcp_cwnd_reduction(sk, (int)acked_sacked, flag);
+	if (tcp_in_cwnd_reduction(tp)) {
+		tcp_cwnd_reduction(sk, (int)acked_sacked, (int)newly_lost,
+				   flag);
 	} else if (flag & FLAG_DATA_ACKED) {
 		if (tcp_is_cwnd_limited(tp))
 			tp->ca_ops->cong_avoid(sk, ack, acked_sacked);
@@ -1234,7 +1305,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = cb->ack_seq, prior_packets = tp->packets_out;
-	uint32_t prior_delivered = tp->delivered;
+	uint32_t prior_delivered = tp->delivered, prior_lost = tp->lost;
 	uint32_t prior_sacked = tp->sacked_out;
 	struct tcp_sacktag_state sack_state;
 	long seq_rtt_us = -1;
@@ -1292,7 +1363,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, int flag)
 	}
 	if (!tcp_any_retrans_done(sk) && tp->ca_state == TCP_CA_Open)
 		tp->retrans_stamp = 0;
-	tcp_cong_control(sk, ack, tp->delivered - prior_delivered, flag);
+	tcp_cong_control(sk, ack, tp->delivered - prior_delivered,
+			 tp->lost - prior_lost, flag);
 	if (rexmit)
 		tcp_xmit_retransmit_queue(sk);
 	if (flag & FLAG_ACKED)

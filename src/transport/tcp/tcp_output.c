@@ -284,6 +284,8 @@ void tcp_free_skb(struct sock *sk, struct sk_buff *skb)
 
 	if (tp->retransmit_hint == skb)
 		tp->retransmit_hint = NULL;
+	tcp_tsorted_del(skb);
+	tcp_rtx_index_unlink(sk, skb);
 	__skb_unlink(skb, &sk->sk_write_queue);
 	tcp_wmem_uncharge(sk, skb);
 	consume_skb(skb);
@@ -499,6 +501,10 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len)
 	skb_trim(skb, len);
 	ncb = TCP_SKB_CB(buff);
 	*ncb = *cb;
+	/* Sent together: the tail follows the head in RACK's order too. */
+	ncb->tsorted_anchor.next = ncb->tsorted_anchor.prev = NULL;
+	if (cb->tsorted_anchor.next)
+		list_add(&ncb->tsorted_anchor, &cb->tsorted_anchor);
 	ncb->seq = cb->seq + len;
 	cb->end_seq = ncb->seq;
 	flags = cb->tcp_flags;
@@ -515,6 +521,7 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, unsigned int len)
 			tp->retrans_out++;
 		if (cb->sacked & TCPCB_SACKED_ACKED)
 			tp->sacked_out++;
+		tcp_rtx_index_split(sk, skb, buff);
 	}
 	return 0;
 }
@@ -570,6 +577,7 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	tp->send_head = skb_next_in(&sk->sk_write_queue, skb);
 	tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	tp->packets_out++;
+	tcp_tsorted_sent(sk, skb);
 	if (!prior_packets || tp->pending == ICSK_TIME_PROBE0)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, tp->rto,
 					  TCP_RTO_MAX);
@@ -652,6 +660,8 @@ bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle)
 		sent_pkts++;
 	}
 	if (sent_pkts) {
+		if (tcp_in_cwnd_reduction(tp))
+			tp->prr_out += sent_pkts;
 		tcp_cwnd_validate(tp, is_cwnd_limited);
 		tcp_schedule_loss_probe(sk, false);
 		return false;
@@ -803,6 +813,7 @@ int tcp_connect(struct sock *sk)
 	tcp_wmem_charge(sk, buff);
 	tp->packets_out++;
 	tcp_transmit_skb(sk, buff, true);
+	tcp_tsorted_sent(sk, buff);
 	tp->snd_nxt = tp->write_seq;
 	tp->pushed_seq = tp->write_seq;
 	TCP_INC_STATS(sock_net(sk), ActiveOpens);
@@ -1009,6 +1020,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		return err;
 	}
 	TCP_INC_STATS(net, RetransSegs);
+	tcp_tsorted_sent(sk, skb);
 	if (cb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(net, TCPSynRetrans);
 	tp->total_retrans++;
@@ -1041,6 +1053,9 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 
 		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
 			break;
+		/* Every lost segment is out again: nothing further to find. */
+		if (tp->retrans_out >= tp->lost_out)
+			break;
 		tp->retransmit_hint = skb;
 		if (sacked & TCPCB_SACKED_RETRANS)
 			continue;
@@ -1048,6 +1063,8 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 			continue;
 		if (tcp_retransmit_skb(sk, skb))
 			break;
+		if (tcp_in_cwnd_reduction(tp))
+			tp->prr_out++;
 		if (tp->ca_state == TCP_CA_Loss)
 			NET_INC_STATS(sock_net(sk), TCPSlowStartRetrans);
 		else

@@ -16,12 +16,18 @@
 
 #define TCP_RACK_RECOVERY_THRESH	16	/* recoveries a widened window lasts */
 
-void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us)
+/*
+ * The minimum RTT over the last tcp_min_rtt_wlen seconds
+ * (tcp_update_rtt_min): a path that got longer is learnt once the window
+ * has passed, where an all-time minimum would keep the old one.
+ */
+void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us)
 {
-	if (!rtt_us)
-		rtt_us = 1;
-	if (!tp->rtt_min_us || rtt_us < tp->rtt_min_us)
-		tp->rtt_min_us = rtt_us;
+	struct usn_net *net = sock_net(sk);
+	uint32_t wlen = (uint32_t)net->sysctl.tcp_min_rtt_wlen * HZ;
+
+	minmax_running_min(&tcp_sk(sk)->rtt_min, wlen, tcp_jiffies32(net),
+			   rtt_us ? rtt_us : 1000000u / HZ);
 }
 
 /*
@@ -34,8 +40,8 @@ void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 {
 	uint32_t xmit_us = cb->tx_us, rtt_us = (uint32_t)tp->tcp_mstamp - xmit_us;
 
-	if ((cb->sacked & TCPCB_EVER_RETRANS) && tp->rtt_min_us &&
-	    rtt_us < tp->rtt_min_us)
+	if ((cb->sacked & TCPCB_EVER_RETRANS) && tcp_min_rtt(tp) &&
+	    rtt_us < tcp_min_rtt(tp))
 		return;
 	tp->rack.advanced = 1;
 	tp->rack.rtt_us = rtt_us;
@@ -47,57 +53,73 @@ void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 	}
 }
 
-static uint32_t tcp_rack_reo_wnd(const struct tcp_sock *tp)
+static uint32_t tcp_rack_reo_wnd(const struct sock *sk)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t wnd;
 
 	if (!tp->reord_seen) {
 		/* No reordering seen: the duplicate threshold decides at once. */
 		if (tp->ca_state >= TCP_CA_Recovery)
 			return 0;
-		if (tp->sacked_out >= tp->reordering)
+		if (tp->sacked_out >= tp->reordering &&
+		    !(sock_net(sk)->sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH))
 			return 0;
 	}
-	wnd = (tp->rtt_min_us >> 2) * (tp->rack.reo_wnd_steps ?
+	wnd = (tcp_min_rtt(tp) >> 2) * (tp->rack.reo_wnd_steps ?
 				       tp->rack.reo_wnd_steps : 1);
 	return wnd < (tp->srtt_us >> 3) ? wnd : tp->srtt_us >> 3;
 }
 
 /*
  * Marks lost what RACK says is lost; *@reo_timeout gets the longest
- * time (us) still to wait for a segment not yet overdue (tcp_rack_detect_loss).
+ * time (us) still to wait for a segment not yet overdue
+ * (tcp_rack_detect_loss). The walk follows tsorted_sent_queue, the
+ * segments in flight in the order they were last sent, and stops at the
+ * first one sent after the most recently delivered: per ACK it costs the
+ * segments it judges, not the window.
  */
 static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t reo_wnd = tcp_rack_reo_wnd(tp), now = (uint32_t)tp->tcp_mstamp;
-	struct sk_buff *skb;
+	uint32_t reo_wnd = tcp_rack_reo_wnd(sk), now = (uint32_t)tp->tcp_mstamp;
+	struct list_head *pos, *n, *head = &tp->tsorted_sent_queue;
 
 	*reo_timeout = 0;
-	for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
-	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (!head->next)
+		return;
+	for (pos = head->next, n = pos->next; pos != head;
+	     pos = n, n = pos->next) {
+		struct tcp_skb_cb *cb = container_of(pos, struct tcp_skb_cb,
+						     tsorted_anchor);
+		struct sk_buff *skb = container_of((void *)cb, struct sk_buff,
+						   cb);
 		int32_t remaining;
 
-		/* Lost and waiting for its retransmission, or delivered. */
+		/* Lost (by an RTO) and waiting for its retransmission. */
 		if ((cb->sacked & TCPCB_LOST) &&
 		    !(cb->sacked & TCPCB_SACKED_RETRANS))
 			continue;
-		if (cb->sacked & TCPCB_SACKED_ACKED)
-			continue;
 		if (!tcp_skb_sent_after(tp->rack.mstamp, cb->tx_us,
 					tp->rack.tx_order, cb->tx_order))
-			continue;
+			break;
 		remaining = (int32_t)(tp->rack.rtt_us + reo_wnd -
 				      (now - cb->tx_us));
 		if (remaining <= 0) {
 			if (cb->sacked & TCPCB_SACKED_RETRANS)
 				NET_INC_STATS(sock_net(sk), TCPLostRetransmit);
 			tcp_mark_skb_lost(sk, skb);
+			tcp_tsorted_del(skb);	/* back when retransmitted */
 		} else if ((uint32_t)remaining > *reo_timeout) {
 			*reo_timeout = (uint32_t)remaining;
 		}
 	}
+}
+
+/* us to jiffies, up, plus Linux's TCP_TIMEOUT_MIN of slack (2 jiffies). */
+static uint32_t tcp_rack_timeout_jiffies(uint32_t us)
+{
+	return (us + 1000000u / HZ - 1) / (1000000u / HZ) + 2;
 }
 
 /* Returns true if it marked anything lost; arms the reordering timer. */
@@ -110,35 +132,32 @@ bool tcp_rack_mark_lost(struct sock *sk)
 		return false;
 	tp->rack.advanced = 0;
 	tcp_rack_detect_loss(sk, &timeout);
-	if (timeout) {
-		/* + one jiffy of slack: the timer wheel rounds down */
-		uint32_t ms = timeout / 1000u + 1;
-
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT, ms,
+	if (timeout)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT,
+					  tcp_rack_timeout_jiffies(timeout),
 					  tp->rto);
-	}
 	return tp->lost_out > prior_lost;
 }
 
 /*
- * The reordering timer: what was waiting is overdue now (tcp_rack_reo_timeout).
- * Recovery starts if it had not; the RTO is armed again.
+ * The reordering timer: what was waiting is overdue now
+ * (tcp_rack_reo_timeout). Recovery starts if it had not, with PRR's
+ * first step taken at once (one delivery's worth: the retransmission);
+ * the RTO is armed again.
  */
 void tcp_rack_reo_timeout(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t prior_lost = tp->lost_out, timeout;
+	uint32_t prior_inflight = tcp_packets_in_flight(tp), timeout;
+	uint32_t lost = tp->lost;
 
 	tcp_rack_detect_loss(sk, &timeout);
-	if (tp->lost_out > prior_lost) {
-		if (tp->ca_state < TCP_CA_Recovery)
+	if (prior_inflight != tcp_packets_in_flight(tp)) {
+		if (tp->ca_state != TCP_CA_Recovery) {
 			tcp_enter_recovery(sk, false);
+			tcp_cwnd_reduction(sk, 1, (int)(tp->lost - lost), 0);
+		}
 		tcp_xmit_retransmit_queue(sk);
-	}
-	if (timeout) {
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT,
-					  timeout / 1000u + 1, tp->rto);
-		return;
 	}
 	if (tp->pending != ICSK_TIME_RETRANS && tp->packets_out)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, tp->rto,
@@ -154,6 +173,8 @@ void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t prior_delivered)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	if (sock_net(sk)->sysctl.tcp_recovery & TCP_RACK_STATIC_REO_WND)
+		return;
 	/* A D-SACK within a round trip of the last change counts once. */
 	if ((int32_t)(prior_delivered - tp->rack.last_delivered) < 0)
 		tp->rack.dsack_seen = 0;

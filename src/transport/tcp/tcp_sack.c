@@ -16,6 +16,8 @@
  * feeds RACK the delivery times, and detects reordering (a segment never
  * retransmitted SACKed below the highest one SACKed before it).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "transport/tcp/tcp_var.h"
 
@@ -45,7 +47,7 @@ void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	if (!tcp_is_sack(tp))
+	if (!tcp_is_sack(tp) || !sock_net(sk)->sysctl.tcp_dsack)
 		return;
 	if (before(seq, tp->rcv_nxt))
 		NET_INC_STATS(sock_net(sk), TCPDSACKOldSent);
@@ -233,6 +235,183 @@ static bool tcp_is_sackblock_valid(const struct tcp_sock *tp, bool is_dsack,
 	return !before(start, end - tp->max_window);
 }
 
+/*
+ * Loss marking without RACK (net.ipv4.tcp_recovery without bit 1): RFC
+ * 6675's IsLost, a segment not SACKed is lost once at least dupthresh
+ * (tp->reordering) SACKed segments lie above it. Linux's
+ * tcp_update_scoreboard has the same effect.
+ */
+void tcp_sack_mark_lost(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t above = tp->sacked_out;
+	struct sk_buff *skb;
+
+	for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head &&
+	     above >= tp->reordering;
+	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
+
+		if (sacked & TCPCB_SACKED_ACKED)
+			above--;
+		else if (!(sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS)))
+			tcp_mark_skb_lost(sk, skb);
+	}
+}
+
+/* ---- the sequence index of the retransmit queue -------------------- */
+
+void tcp_rtx_index_free(struct sock *sk)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+
+	free(ix->v);
+	memset(ix, 0, sizeof(*ix));
+}
+
+static bool tcp_rtx_index_reserve(struct tcp_rtx_index *ix, uint32_t more)
+{
+	struct sk_buff **v;
+	uint32_t cap;
+
+	if (ix->first + ix->n + more <= ix->cap)
+		return true;
+	/* Reclaim the popped front before growing. */
+	if (ix->first) {
+		memmove(ix->v, ix->v + ix->first, ix->n * sizeof(*ix->v));
+		ix->first = 0;
+		if (ix->n + more <= ix->cap)
+			return true;
+	}
+	cap = ix->cap ? ix->cap : 64;
+	while (cap < ix->n + more)
+		cap *= 2;
+	v = realloc(ix->v, cap * sizeof(*v));
+	if (!v)
+		return false;
+	ix->v = v;
+	ix->cap = cap;
+	return true;
+}
+
+/*
+ * Brings the index up to date: rebuilt if it was dropped, else extended
+ * by what was sent since. False (and no index) if memory ran out.
+ */
+static bool tcp_rtx_index_sync(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_rtx_index *ix = &tp->rtx_index;
+	struct sk_buff *skb;
+
+	if (!ix->valid) {
+		ix->first = ix->n = 0;
+		skb = tcp_rtx_queue_head(sk);
+	} else if (ix->n) {
+		skb = skb_next_in(&sk->sk_write_queue,
+				  ix->v[ix->first + ix->n - 1]);
+	} else {
+		skb = tcp_rtx_queue_head(sk);
+	}
+	ix->valid = true;
+	for (; skb && skb != tp->send_head;
+	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+		if (!tcp_rtx_index_reserve(ix, 1)) {
+			ix->valid = false;
+			return false;
+		}
+		ix->v[ix->first + ix->n++] = skb;
+	}
+	return true;
+}
+
+/* Position of the first entry whose end_seq is after @seq (n if none). */
+static uint32_t tcp_rtx_index_search(const struct tcp_rtx_index *ix,
+				     uint32_t seq)
+{
+	uint32_t lo = 0, hi = ix->n, base;
+
+	if (!ix->n)
+		return 0;
+	base = TCP_SKB_CB(ix->v[ix->first])->seq;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct tcp_skb_cb *cb = TCP_SKB_CB(ix->v[ix->first + mid]);
+
+		/* Offsets from the front: ordered even across the wrap. */
+		if (cb->end_seq - base > seq - base)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The first sent segment ending after @seq, or NULL (O(log n)). */
+struct sk_buff *tcp_rtx_index_find(struct sock *sk, uint32_t seq)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+	struct sk_buff *skb;
+	uint32_t i;
+
+	if (!tcp_rtx_index_sync(sk)) {
+		/* No memory for the index: walk the queue. */
+		for (skb = tcp_rtx_queue_head(sk);
+		     skb && skb != tcp_sk(sk)->send_head;
+		     skb = skb_next_in(&sk->sk_write_queue, skb))
+			if (after(TCP_SKB_CB(skb)->end_seq, seq))
+				return skb;
+		return NULL;
+	}
+	if (ix->n && !after(seq, TCP_SKB_CB(ix->v[ix->first])->seq))
+		return ix->v[ix->first];
+	i = tcp_rtx_index_search(ix, seq);
+	return i < ix->n ? ix->v[ix->first + i] : NULL;
+}
+
+/* @skb leaves the write queue (tcp_free_skb). */
+void tcp_rtx_index_unlink(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+
+	if (!ix->valid || !ix->n)
+		return;
+	if (ix->v[ix->first] == skb) {
+		ix->first++;
+		ix->n--;
+		return;
+	}
+	ix->valid = false;	/* not the front: rebuilt when next needed */
+}
+
+/* @buff was split off the tail of @skb and follows it (tcp_fragment). */
+void tcp_rtx_index_split(struct sock *sk, struct sk_buff *skb,
+			 struct sk_buff *buff)
+{
+	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
+	uint32_t i;
+
+	if (!ix->valid || !ix->n)
+		return;
+	/* @skb ends at @buff's seq now: it is the first ending after seq - 1. */
+	i = tcp_rtx_index_search(ix, TCP_SKB_CB(skb)->end_seq - 1);
+	if (i >= ix->n || ix->v[ix->first + i] != skb) {
+		ix->valid = false;	/* not found: rebuilt on next use */
+		return;
+	}
+	if (!tcp_rtx_index_reserve(ix, 1)) {
+		ix->valid = false;
+		return;
+	}
+	i += ix->first + 1;
+	memmove(ix->v + i + 1, ix->v + i,
+		(ix->first + ix->n - i) * sizeof(*ix->v));
+	ix->v[i] = buff;
+	ix->n++;
+}
+
+/* ---- tagging ------------------------------------------------------- */
+
 /* Tags one segment the peer SACKed (tcp_sacktag_one). */
 static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 			    struct sk_buff *skb, bool dup_sack)
@@ -265,28 +444,128 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state,
 		tp->lost_out--;
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
+	tcp_tsorted_del(skb);	/* delivered: nothing for RACK to wait for */
 	state->flag |= TCP_SACK_FLAG_DATA_SACKED;
 	tp->sacked_out++;
 	tp->delivered++;
 	state->sack_delivered++;
-	if (!after(tp->highest_sack, tp->snd_una) ||
+	/*
+	 * The first SACKed segment sets it afresh: an old value (0 at first)
+	 * may lie more than 2^31 from the window, where after() misjudges.
+	 */
+	if (tp->sacked_out == 1 || !after(tp->highest_sack, tp->snd_una) ||
 	    after(cb->end_seq, tp->highest_sack))
 		tp->highest_sack = cb->end_seq;
 }
 
 /*
- * Walks the retransmit queue for the blocks of an ACK (data at @th's TCP
- * header). Segments are single MSS; one only partly covered is left
- * untagged (Linux would split it), which only delays its tagging.
+ * Is @skb inside [@start, @end)? A segment of several MSS (sent before
+ * the MSS shrank) partly inside is split at an MSS boundary first, so the
+ * part the peer holds is tagged and only the rest is retransmitted
+ * (tcp_match_skb_to_sack). 1: inside, 0: not, -errno: the split failed.
+ */
+static int tcp_match_skb_to_sack(struct sock *sk, struct sk_buff *skb,
+				 uint32_t start, uint32_t end)
+{
+	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	unsigned int mss = tcp_sk(sk)->mss_cache, pkt_len;
+	bool in_sack = !after(start, cb->seq) && !before(end, cb->end_seq);
+	int err;
+
+	if (in_sack || !mss || skb->len <= mss || !after(cb->end_seq, start))
+		return in_sack;
+	in_sack = !after(start, cb->seq);
+	if (!in_sack) {
+		/* The block starts inside: what lies below it is split off. */
+		pkt_len = max_t(unsigned int, start - cb->seq, mss);
+	} else {
+		/* The block ends inside: the SACKed head is split off. */
+		pkt_len = end - cb->seq;
+		if (pkt_len < mss)
+			return -EINVAL;
+	}
+	/* Whole MSS only: down for the SACKed head, up for the part below. */
+	if (pkt_len > mss) {
+		unsigned int new_len = pkt_len / mss * mss;
+
+		if (!in_sack && new_len < pkt_len)
+			new_len += mss;
+		pkt_len = new_len;
+	}
+	if (pkt_len >= skb->len && !in_sack)
+		return 0;
+	err = tcp_fragment(sk, skb, pkt_len);
+	return err < 0 ? err : in_sack;
+}
+
+/*
+ * Tags the segments that start before @to, end after @from, and lie
+ * inside the block @blk (split first where they stick out).
+ */
+static void tcp_sacktag_range(struct sock *sk, struct tcp_sacktag_state *state,
+			      uint32_t from, uint32_t to,
+			      const struct tcp_sack_block *blk, bool dup)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	for (skb = tcp_rtx_index_find(sk, from); skb && skb != tp->send_head;
+	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
+		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+
+		if (!before(cb->seq, to) || !before(cb->seq, blk->end_seq))
+			break;
+		if (tcp_match_skb_to_sack(sk, skb, blk->start_seq,
+					  blk->end_seq) <= 0)
+			continue;
+		tcp_sacktag_one(sk, state, skb, dup);
+	}
+}
+
+/*
+ * Tags what @blk adds to the blocks of the previous ACK: those were
+ * tagged then (Linux's recv_sack_cache), so a block that only grew costs
+ * its new segments, not its length.
+ */
+static void tcp_sacktag_new(struct sock *sk, struct tcp_sacktag_state *state,
+			    const struct tcp_sack_block *blk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t cur = blk->start_seq, end = blk->end_seq;
+
+	for (unsigned int i = 0; i < TCP_NUM_SACKS; i++) {
+		const struct tcp_sack_block *c = &tp->recv_sack_cache[i];
+
+		if (c->start_seq == c->end_seq)
+			continue;
+		if (!after(c->end_seq, cur) || !before(c->start_seq, end))
+			continue;
+		if (after(c->start_seq, cur))
+			tcp_sacktag_range(sk, state, cur, c->start_seq, blk,
+					  false);
+		/* A segment across the old edge is inside the grown block. */
+		cur = c->end_seq - 1;
+		if (!before(cur, end - 1))
+			return;
+	}
+	tcp_sacktag_range(sk, state, cur, end, blk, false);
+}
+
+/*
+ * Tags the segments the blocks of an ACK cover (data at @th's TCP
+ * header). Blocks are taken in sequence order so reordering is judged
+ * against lower blocks only; each finds its first segment through the
+ * sequence index. A segment of one MSS only partly covered is left
+ * untagged, as in Linux.
  */
 int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 			    uint32_t ack_seq, uint32_t prior_snd_una,
 			    struct tcp_sacktag_state *state)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct tcp_sack_block sp[TCP_NUM_SACKS];
+	struct tcp_sack_block sp[TCP_NUM_SACKS], cache[TCP_NUM_SACKS];
 	bool is_dup[TCP_NUM_SACKS];
-	unsigned int n = tp->rx_opt.rcv_sacks, i, j;
+	unsigned int n = tp->rx_opt.rcv_sacks, i, j, used = 0;
 	const uint8_t *p = th + tp->rx_opt.rcv_sack_off + 2;
 	bool found_dup;
 
@@ -295,6 +574,7 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 	if (!n)
 		return 0;
 	memset(sp, 0, sizeof(sp));
+	memset(cache, 0, sizeof(cache));
 	for (i = 0; i < n; i++) {
 		sp[i].start_seq = load_be32(p + 8 * i);
 		sp[i].end_seq = load_be32(p + 8 * i + 4);
@@ -305,7 +585,9 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 		state->flag |= TCP_SACK_FLAG_DSACKING_ACK;
 	if (!tp->packets_out)
 		return state->flag;
-	/* In sequence order, so reordering is judged against lower blocks only. */
+	/* Nothing SACKed any more (all acknowledged, or reneged): forget. */
+	if (!tp->sacked_out)
+		memset(tp->recv_sack_cache, 0, sizeof(tp->recv_sack_cache));
 	for (i = 0; i < n; i++)
 		is_dup[i] = found_dup && i == 0;
 	for (i = 1; i < n; i++) {
@@ -322,7 +604,6 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 
 	for (i = 0; i < n; i++) {
 		bool dup = is_dup[i];
-		struct sk_buff *skb;
 
 		if (!tcp_is_sackblock_valid(tp, dup, sp[i].start_seq,
 					    sp[i].end_seq)) {
@@ -339,20 +620,15 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 		/* Ignore blocks below what was already acknowledged. */
 		if (!after(sp[i].end_seq, prior_snd_una) && !dup)
 			continue;
-		for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
-		     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-			const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-
-			if (!after(cb->end_seq, sp[i].start_seq))
-				continue;
-			if (!before(cb->seq, sp[i].end_seq))
-				break;
-			if (before(cb->seq, sp[i].start_seq) ||
-			    after(cb->end_seq, sp[i].end_seq))
-				continue;
-			tcp_sacktag_one(sk, state, skb, dup);
+		if (dup) {
+			tcp_sacktag_range(sk, state, sp[i].start_seq,
+					  sp[i].end_seq, &sp[i], true);
+			continue;
 		}
+		tcp_sacktag_new(sk, state, &sp[i]);
+		cache[used++] = sp[i];
 	}
+	memcpy(tp->recv_sack_cache, cache, sizeof(cache));
 	if (state->reord != tp->snd_nxt)
 		tcp_check_sack_reordering(sk, state->reord, false);
 	return state->flag;

@@ -118,15 +118,28 @@ enum tcp_ca_state {
 struct tcp_skb_cb {
 	uint32_t	seq;		/* first sequence number */
 	uint32_t	end_seq;	/* seq + SYN + FIN + payload */
-	uint32_t	ack_seq;	/* received: the acknowledgment field */
-	uint32_t	tx_us;		/* sent: last transmission, tcp clock us mod 2^32 */
-	uint32_t	tx_ts;		/* sent: its TSval clock (ms, no offset) */
-	uint32_t	tx_order;	/* sent: transmission count, for RACK's order */
 	uint8_t		tcp_flags;	/* TCPHDR_* */
 	uint8_t		sacked;		/* TCPCB_* */
 	uint16_t	window;		/* received: the raw window field */
-	int		iif;		/* received: arrival ifindex (from IPCB) */
-	uint8_t		rt_type;	/* received: the input route's type (from IPCB) */
+	uint32_t	ack_seq;	/* received: the acknowledgment field */
+	union {
+		struct {	/* received, from IPCB */
+			int	iif;		/* arrival ifindex */
+			uint8_t	rt_type;	/* the input route's type */
+		};
+		struct {	/* sent: in the retransmit queue */
+			/* last transmission, tcp clock us mod 2^32 */
+			uint32_t	tx_us;
+			uint32_t	tx_ts;	/* its TSval clock (ms) */
+			/* transmission count, for RACK's order */
+			uint32_t	tx_order;
+			/*
+			 * In tp->tsorted_sent_queue while in flight, not
+			 * SACKed, not marked lost by RACK (next NULL: out).
+			 */
+			struct list_head tsorted_anchor;
+		};
+	};
 };
 
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE,
@@ -162,6 +175,43 @@ struct tcp_sack_block {
 };
 
 #define TCP_NUM_SACKS	4
+
+/* A windowed minimum (win_minmax.c): three samples, best first. */
+struct minmax_sample {
+	uint32_t	t;	/* when taken */
+	uint32_t	v;	/* the value */
+};
+
+struct minmax {
+	struct minmax_sample	s[3];
+};
+
+uint32_t minmax_running_min(struct minmax *m, uint32_t win, uint32_t t,
+			    uint32_t v);
+
+static inline uint32_t minmax_get(const struct minmax *m)
+{
+	return m->s[0].v;
+}
+
+/* net.ipv4.tcp_recovery bits */
+#define TCP_RACK_LOSS_DETECTION		0x1	/* RACK marks losses */
+#define TCP_RACK_STATIC_REO_WND		0x2	/* D-SACKs do not widen its window */
+#define TCP_RACK_NO_DUPTHRESH		0x4	/* no early loss at dupthresh SACKs */
+
+/*
+ * The retransmit queue in sequence order as an array, so a SACK block
+ * finds its first segment by binary search (Linux keeps an rb-tree). It
+ * follows the queue: segments are appended lazily as they are sent, popped
+ * from the front as they are acknowledged, inserted on a split; anything
+ * else (a segment freed from the middle, a purge) drops it, to be rebuilt
+ * on the next use (tcp_sack.c).
+ */
+struct tcp_rtx_index {
+	struct sk_buff	**v;
+	uint32_t	cap, first, n;
+	bool		valid;
+};
 
 /* ---- the hash table nodes -------------------------------------------------- */
 
@@ -305,6 +355,7 @@ struct tcp_sock {
 	uint32_t		packets_out;
 	uint32_t		retrans_out;
 	uint32_t		lost_out;
+	uint32_t		lost;		/* segments ever marked lost */
 	uint32_t		sacked_out;	/* SACKed segments; Reno: duplicate ACKs */
 	uint32_t		max_packets_out;
 	uint32_t		reordering;
@@ -321,9 +372,13 @@ struct tcp_sock {
 	struct tcp_sack_block	duplicate_sack[1];
 	struct tcp_sack_block	selective_acks[TCP_NUM_SACKS];
 	uint32_t		highest_sack;	/* end_seq of the highest SACKed segment */
+	/* the blocks of the last ACK, already tagged */
+	struct tcp_sack_block	recv_sack_cache[TCP_NUM_SACKS];
+	struct tcp_rtx_index	rtx_index;	/* seq -> segment, for SACK */
+	struct list_head	tsorted_sent_queue;	/* in send order, for RACK */
 	uint32_t		reord_seen;	/* reorderings detected */
 	uint32_t		dsack_dups;	/* D-SACK blocks received */
-	uint32_t		rtt_min_us;	/* minimum RTT seen (0: none) */
+	struct minmax		rtt_min;	/* us over tcp_min_rtt_wlen (0: none) */
 	uint32_t		tlp_high_seq;	/* snd_nxt at a loss probe, 0: none out */
 	uint32_t		tx_order;	/* transmissions of data so far */
 	uint8_t			tlp_retrans;	/* the probe was a retransmission */
@@ -630,6 +685,12 @@ static inline uint32_t tcp_packets_in_flight(const struct tcp_sock *tp)
 	       tp->retrans_out;
 }
 
+/* CWR and Recovery reduce the window by PRR (tcp_in_cwnd_reduction). */
+static inline bool tcp_in_cwnd_reduction(const struct tcp_sock *tp)
+{
+	return tp->ca_state == TCP_CA_CWR || tp->ca_state == TCP_CA_Recovery;
+}
+
 static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
 {
 	return tp->snd_cwnd < tp->snd_ssthresh;
@@ -875,6 +936,32 @@ int tcp_sacktag_write_queue(struct sock *sk, const uint8_t *th,
 			    uint32_t ack_seq, uint32_t prior_snd_una,
 			    struct tcp_sacktag_state *state);
 void tcp_check_sack_reordering(struct sock *sk, uint32_t low_seq, bool ts);
+void tcp_rtx_index_unlink(struct sock *sk, struct sk_buff *skb);
+void tcp_rtx_index_split(struct sock *sk, struct sk_buff *skb,
+			 struct sk_buff *buff);
+void tcp_rtx_index_free(struct sock *sk);
+struct sk_buff *tcp_rtx_index_find(struct sock *sk, uint32_t seq);
+
+/* RACK's list of segments in flight, in the order they were (re)sent. */
+static inline void tcp_tsorted_del(struct sk_buff *skb)
+{
+	struct list_head *a = &TCP_SKB_CB(skb)->tsorted_anchor;
+
+	if (a->next) {
+		list_del(a);
+		a->next = a->prev = NULL;
+	}
+}
+
+static inline void tcp_tsorted_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tp->tsorted_sent_queue.next)
+		INIT_LIST_HEAD(&tp->tsorted_sent_queue);
+	tcp_tsorted_del(skb);
+	list_add_tail(&TCP_SKB_CB(skb)->tsorted_anchor, &tp->tsorted_sent_queue);
+}
 void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb);
 
 /* ---- tcp_recovery.c: RACK-TLP (RFC 8985) ------------------------------------- */
@@ -883,7 +970,21 @@ void tcp_rack_advance(struct tcp_sock *tp, const struct tcp_skb_cb *cb);
 bool tcp_rack_mark_lost(struct sock *sk);
 void tcp_rack_reo_timeout(struct sock *sk);
 void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered);
-void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
+void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us);
+void tcp_sack_mark_lost(struct sock *sk);
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+			int newly_lost, int flag);
+
+/* The path's minimum RTT in us over tcp_min_rtt_wlen, 0 before a sample. */
+static inline uint32_t tcp_min_rtt(const struct tcp_sock *tp)
+{
+	return minmax_get(&tp->rtt_min);
+}
+
+static inline bool tcp_is_rack(const struct sock *sk)
+{
+	return sock_net(sk)->sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION;
+}
 bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
 void tcp_send_loss_probe(struct sock *sk);
 
