@@ -955,16 +955,8 @@ static void tcp_v4_mtu_reduced(struct sock *sk, unsigned int mtu)
 	mss = tcp_current_mss(sk);
 	for (skb = tcp_rtx_queue_head(sk); skb && skb != tp->send_head;
 	     skb = skb_next_in(&sk->sk_write_queue, skb)) {
-		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-
-		if (skb->len > mss && !(cb->sacked & TCPCB_LOST)) {
-			if (cb->sacked & TCPCB_SACKED_RETRANS) {
-				cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
-				tp->retrans_out--;
-			}
-			cb->sacked |= TCPCB_LOST;
-			tp->lost_out++;
-		}
+		if (skb->len > mss && !(TCP_SKB_CB(skb)->sacked & TCPCB_LOST))
+			tcp_mark_skb_lost(sk, skb);
 	}
 	tp->retransmit_hint = NULL;
 	tcp_xmit_retransmit_queue(sk);
