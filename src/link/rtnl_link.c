@@ -193,11 +193,7 @@ static int rtnl_getlink(struct sk_buff *in_skb, struct nlmsghdr *nlh)
 		return -ENOBUFS;
 	err = rtnl_fill_ifinfo(skb, dev, RTM_NEWLINK, NETLINK_CB(in_skb).portid,
 			       nlh->nlmsg_seq, 0, 0);
-	if (err) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return err;
-	}
-	return rtnl_unicast(skb, net, NETLINK_CB(in_skb).portid) < 0 ? -ENOBUFS : 0;
+	return rtnl_reply(skb, in_skb, err);
 }
 
 /* cb->args[0]: the ifindex to go on from (devices are kept in ifindex order). */
@@ -215,10 +211,7 @@ static int rtnl_dump_ifinfo(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		cb->args[0] = dev->ifindex + 1;
 	}
-	/* Nothing fitted an empty buffer: the dump cannot go on. */
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 static unsigned int rtnl_dev_combine_flags(const struct net_device *dev,
@@ -343,18 +336,14 @@ void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change)
 	struct usn_net *net = dev_net(dev);
 	uint32_t portid, seq;
 	struct sk_buff *skb;
+	int err;
 
-	if (!rtnl_has_listeners(net, RTNLGRP_LINK))
-		return;
-	rtnl_notify_info(net, &portid, &seq);
-	skb = nlmsg_new(IFINFO_MSG_SIZE);
+	skb = rtnl_notify_new(net, RTNLGRP_LINK, IFINFO_MSG_SIZE, &portid,
+			      &seq);
 	if (!skb)
 		return;
-	if (rtnl_fill_ifinfo(skb, dev, type, portid, seq, change, 0)) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return;
-	}
-	rtnl_notify(skb, net, RTNLGRP_LINK);
+	err = rtnl_fill_ifinfo(skb, dev, type, portid, seq, change, 0);
+	rtnl_notify_send(skb, net, RTNLGRP_LINK, err);
 }
 
 static int rtnetlink_event(struct notifier_block *nb, unsigned long event,
