@@ -160,32 +160,33 @@ static struct net_device *rtnl_dev_get(struct usn_net *net,
 	return NULL;
 }
 
-static int rtnl_parse_ifinfo(const struct nlmsghdr *nlh, struct ifinfomsg *ifm,
-			     struct nlattr **tb)
+/* A link request's header and attributes, and *@devp the device it names. */
+static int rtnl_parse_ifinfo(const struct sk_buff *skb,
+			     const struct nlmsghdr *nlh, struct ifinfomsg *ifm,
+			     struct nlattr **tb, struct net_device **devp)
 {
 	int err = nlmsg_parse(nlh, sizeof(*ifm), tb, IFLA_MAX, ifla_policy);
 
 	if (err)
 		return err;
 	memcpy(ifm, nlmsg_data(nlh), sizeof(*ifm));
+	*devp = rtnl_dev_get(netlink_skb_net(skb), ifm, tb);
 	return 0;
 }
 
 static int rtnl_getlink(struct sk_buff *in_skb, struct nlmsghdr *nlh)
 {
-	struct usn_net *net = netlink_skb_net(in_skb);
 	struct nlattr *tb[IFLA_MAX + 1];
 	struct net_device *dev;
 	struct ifinfomsg ifm;
 	struct sk_buff *skb;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(in_skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
 	if (ifm.ifi_index <= 0 && !tb[IFLA_IFNAME])
 		return -EINVAL;
-	dev = rtnl_dev_get(net, &ifm, tb);
 	if (!dev)
 		return -ENODEV;
 	skb = nlmsg_new(IFINFO_MSG_SIZE);
@@ -271,10 +272,9 @@ static int rtnl_setlink(struct sk_buff *skb, struct nlmsghdr *nlh)
 	struct ifinfomsg ifm;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
-	dev = rtnl_dev_get(netlink_skb_net(skb), &ifm, tb);
 	if (!dev)
 		return -ENODEV;
 	return do_setlink(dev, &ifm, tb);
@@ -287,10 +287,9 @@ static int rtnl_newlink(struct sk_buff *skb, struct nlmsghdr *nlh)
 	struct ifinfomsg ifm;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
-	dev = rtnl_dev_get(netlink_skb_net(skb), &ifm, tb);
 	if (dev) {
 		if (nlh->nlmsg_flags & NLM_F_EXCL)
 			return -EEXIST;
@@ -315,12 +314,11 @@ static int rtnl_dellink(struct sk_buff *skb, struct nlmsghdr *nlh)
 	struct ifinfomsg ifm;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
 	if (ifm.ifi_index <= 0 && !tb[IFLA_IFNAME])
 		return -EINVAL;
-	dev = rtnl_dev_get(netlink_skb_net(skb), &ifm, tb);
 	if (!dev)
 		return -ENODEV;
 	if (!dev->rtnl_link_ops || !dev->rtnl_link_ops->dellink)
