@@ -154,6 +154,20 @@ static struct usn_net *net_with_link(const char *name, int *ifindex)
 	return a;
 }
 
+/*
+ * net_with_link(), entered, and a NETLINK_ROUTE socket there in @groups:
+ * the socket, or -1 when a step fails.
+ */
+static int route_sock_in_new_net(const char *name, int *ifindex,
+				 unsigned int groups, struct usn_net **netp)
+{
+	*netp = net_with_link(name, ifindex);
+	if (!*netp)
+		return -1;
+	usn_setns(*netp);
+	return nl_open(NETLINK_ROUTE, groups);
+}
+
 /* ---- dumps ------------------------------------------------------------------- */
 
 struct attrs {
@@ -259,10 +273,7 @@ TEST(add_address_and_route_then_dump_them)
 	struct usn_net *net;
 	int fd, ifx;
 
-	net = net_with_link("nl-dump", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, 0);
+	fd = route_sock_in_new_net("nl-dump", &ifx, 0, &net);
 	ASSERT_TRUE(fd >= 0);
 	EXPECT_EQ(add_addr(fd, ifx, "10.1.0.1", 24, NLM_F_EXCL), 0);
 	EXPECT_EQ(add_route(fd, "10.2.0.0", 16, "10.1.0.2", 0, 5,
@@ -333,10 +344,7 @@ TEST(route_get_as_ip_route_get)
 	struct getroute g;
 	int fd, ifx;
 
-	net = net_with_link("nl-get", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, 0);
+	fd = route_sock_in_new_net("nl-get", &ifx, 0, &net);
 	ASSERT_TRUE(fd >= 0);
 	EXPECT_EQ(add_addr(fd, ifx, "10.1.0.1", 24, 0), 0);
 	EXPECT_EQ(add_route(fd, "10.2.0.0", 16, "10.1.0.2", 0, 0,
@@ -369,10 +377,7 @@ TEST(dump_continues_across_recvmsg_calls)
 	int fd, ifx, reads = 0, done = 0, ret;
 	ssize_t n;
 
-	net = net_with_link("nl-multi", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, 0);
+	fd = route_sock_in_new_net("nl-multi", &ifx, 0, &net);
 	ASSERT_TRUE(fd >= 0);
 	EXPECT_EQ(add_addr(fd, ifx, "10.1.0.1", 24, 0), 0);
 	for (int i = 0; i < 300; i++) {
@@ -500,11 +505,8 @@ TEST(multicast_notifications_of_every_change)
 	int fd, ctl, ifx, group = RTNLGRP_NEIGH;
 	uint32_t a = ip("10.1.0.1"), dst = ip("10.3.0.0"), gw = ip("10.1.0.9");
 
-	net = net_with_link("nl-mcast", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
-			 RTMGRP_IPV4_ROUTE);
+	fd = route_sock_in_new_net("nl-mcast", &ifx, RTMGRP_LINK |
+				   RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE, &net);
 	ASSERT_TRUE(fd >= 0);
 	EXPECT_OK(usn_setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
 				 &group, sizeof(group)));
@@ -627,10 +629,7 @@ TEST(promiscuity_is_announced_as_linux_does)
 	struct usn_net *net;
 	int fd, ctl, p, q, ifx;
 
-	net = net_with_link("nl-promisc", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, RTMGRP_LINK);
+	fd = route_sock_in_new_net("nl-promisc", &ifx, RTMGRP_LINK, &net);
 	ctl = nl_open(NETLINK_ROUTE, 0);
 	ASSERT_TRUE(fd >= 0 && ctl >= 0);
 	p = usn_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
@@ -717,10 +716,7 @@ TEST(nlmsg_error_carries_the_kernels_errno)
 	struct errmsg e;
 	int fd, ifx;
 
-	net = net_with_link("nl-err", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, 0);
+	fd = route_sock_in_new_net("nl-err", &ifx, 0, &net);
 	ASSERT_TRUE(fd >= 0);
 
 	EXPECT_EQ(add_addr(fd, 4242, "10.9.0.1", 24, NLM_F_EXCL), -ENODEV);
@@ -808,10 +804,7 @@ TEST(link_changes_mtu_and_name)
 	struct ifinfomsg *ifi;
 	int fd, ifx;
 
-	net = net_with_link("nl-link", &ifx);
-	ASSERT_TRUE(net);
-	usn_setns(net);
-	fd = nl_open(NETLINK_ROUTE, 0);
+	fd = route_sock_in_new_net("nl-link", &ifx, 0, &net);
 	ASSERT_TRUE(fd >= 0);
 
 	nlh = req_start(RTM_NEWLINK, 0);

@@ -100,6 +100,25 @@ static int diag_dump(int proto, uint32_t states, uint16_t sport,
 }
 
 /* The TCP entry of @net with local port @port, -1 if none. */
+/*
+ * Sends @nlh on @fd and returns the errno its one answer carries: 0 for
+ * none, -1 when nothing was sent or received.
+ */
+static int diag_ask_errno(int fd, const struct nlmsghdr *nlh, uint32_t portid)
+{
+	ssize_t m;
+
+	if (usn_send(fd, nlh, nlh->nlmsg_len, 0) <= 0)
+		return -1;
+	m = usn_recv(fd, buf, sizeof(buf), 0);
+	if (m <= 0)
+		return -1;
+	errno = 0;
+	if (mnl_cb_run(buf, (size_t)m, nlh->nlmsg_seq, portid, NULL, NULL) >= 0)
+		return 0;
+	return errno;
+}
+
 static int tcp_find(struct usn_net *net, uint16_t port, struct diag *d)
 {
 	usn_setns(net);
@@ -334,26 +353,14 @@ TEST(udp_sockets_and_a_single_lookup)
 		nlh->nlmsg_seq = ++seq;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 		r->id.idiag_sport = htons(7071);
-		ASSERT_TRUE(usn_send(fd, nlh, nlh->nlmsg_len, 0) > 0);
-		m = usn_recv(fd, buf, sizeof(buf), 0);
-		errno = 0;
-		EXPECT_TRUE(m > 0 && mnl_cb_run(buf, (size_t)m, seq, nl.nl_pid,
-						NULL, NULL) < 0 && errno == ENOENT);
+		EXPECT_EQ(diag_ask_errno(fd, nlh, nl.nl_pid), ENOENT);
 		/* No handler for a family: ENOENT; a short request: EINVAL. */
 		nlh->nlmsg_seq = ++seq;
 		r->sdiag_family = AF_APPLETALK;
-		ASSERT_TRUE(usn_send(fd, nlh, nlh->nlmsg_len, 0) > 0);
-		m = usn_recv(fd, buf, sizeof(buf), 0);
-		errno = 0;
-		EXPECT_TRUE(m > 0 && mnl_cb_run(buf, (size_t)m, seq, nl.nl_pid,
-						NULL, NULL) < 0 && errno == ENOENT);
+		EXPECT_EQ(diag_ask_errno(fd, nlh, nl.nl_pid), ENOENT);
 		nlh->nlmsg_seq = ++seq;
 		nlh->nlmsg_len = NLMSG_LENGTH(1);
-		ASSERT_TRUE(usn_send(fd, nlh, nlh->nlmsg_len, 0) > 0);
-		m = usn_recv(fd, buf, sizeof(buf), 0);
-		errno = 0;
-		EXPECT_TRUE(m > 0 && mnl_cb_run(buf, (size_t)m, seq, nl.nl_pid,
-						NULL, NULL) < 0 && errno == EINVAL);
+		EXPECT_EQ(diag_ask_errno(fd, nlh, nl.nl_pid), EINVAL);
 		usn_close(fd);
 	}
 	usn_close(t);

@@ -841,7 +841,13 @@ static int send_fds(const struct api *a, int s, const int *fds, int n)
 }
 
 /* Receives with room for @room descriptors; returns how many came, -1 on error. */
-static int recv_fds(const struct api *a, int s, int *fds, int room, int *flags)
+/*
+ * Receives one message on @s with room for @room descriptors, @rflags
+ * added to MSG_DONTWAIT: the descriptors it carried, stored in @fds, or -1;
+ * *@flags is its msg_flags.
+ */
+static int recv_fds_flags(const struct api *a, int s, int *fds, int room,
+			  int rflags, int *flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 300)];
@@ -855,7 +861,7 @@ static int recv_fds(const struct api *a, int s, int *fds, int room, int *flags)
 	struct cmsghdr *cm;
 	int n = 0;
 
-	if (a->recvmsg(s, &mh, MSG_DONTWAIT) < 0)
+	if (a->recvmsg(s, &mh, MSG_DONTWAIT | rflags) < 0)
 		return -1;
 	*flags = mh.msg_flags;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
@@ -865,6 +871,11 @@ static int recv_fds(const struct api *a, int s, int *fds, int room, int *flags)
 		memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)n);
 	}
 	return n;
+}
+
+static int recv_fds(const struct api *a, int s, int *fds, int room, int *flags)
+{
+	return recv_fds_flags(a, s, fds, room, 0, flags);
 }
 
 static void rights_steps(struct run *r)
@@ -922,24 +933,12 @@ static void rights_steps(struct run *r)
 	note(r, "ctrunc", flags & MSG_CTRUNC);
 	/* Peeked descriptors are new descriptors too. */
 	note(r, "send 1", send_fds(a, sv[0], fds, 1));
-	{
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		char c;
-		struct iovec iov = { &c, 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-
-		note(r, "peek", a->recvmsg(sv[1], &mh, MSG_PEEK));
-		memcpy(&got[0], CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
-		n = recv_fds(a, sv[1], &got[1], 1, &flags);
-		note(r, "after peek", n);
-		note(r, "two fds", got[0] != got[1]);
-		a->close(got[0]);
-		a->close(got[1]);
-	}
+	note(r, "peek", recv_fds_flags(a, sv[1], &got[0], 1, MSG_PEEK, &flags));
+	n = recv_fds(a, sv[1], &got[1], 1, &flags);
+	note(r, "after peek", n);
+	note(r, "two fds", got[0] != got[1]);
+	a->close(got[0]);
+	a->close(got[1]);
 	/* In flight, a descriptor keeps its socket open. */
 	a->socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
 	note(r, "send in flight", send_fds(a, sv[0], &pair[0], 1));
@@ -958,23 +957,15 @@ TEST(scm_rights_as_the_kernel)
 
 TEST(received_descriptors_and_cloexec)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char c;
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int sv[2], pair[2], fd, fl;
+	int sv[2], pair[2], fd, fl, flags;
 
 	ASSERT_TRUE(usn_socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
 	ASSERT_TRUE(usn_socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0);
 	for (int cloexec = 0; cloexec < 2; cloexec++) {
 		EXPECT_EQ(send_fds(&uapi, sv[0], &pair[0], 1), 1);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		EXPECT_EQ(usn_recvmsg(sv[1], &mh, cloexec ? MSG_CMSG_CLOEXEC : 0), 1);
-		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(fd));
+		fd = -1;
+		EXPECT_EQ(recv_fds_flags(&uapi, sv[1], &fd, 1,
+					 cloexec ? MSG_CMSG_CLOEXEC : 0, &flags), 1);
 		EXPECT_TRUE(usn_fd_owned(fd));
 		EXPECT_EQ(usn_fcntl(fd, F_GETFD), cloexec ? FD_CLOEXEC : 0);
 		/* The same open file: O_NONBLOCK came along. */

@@ -160,32 +160,33 @@ static struct net_device *rtnl_dev_get(struct usn_net *net,
 	return NULL;
 }
 
-static int rtnl_parse_ifinfo(const struct nlmsghdr *nlh, struct ifinfomsg *ifm,
-			     struct nlattr **tb)
+/* A link request's header and attributes, and *@devp the device it names. */
+static int rtnl_parse_ifinfo(const struct sk_buff *skb,
+			     const struct nlmsghdr *nlh, struct ifinfomsg *ifm,
+			     struct nlattr **tb, struct net_device **devp)
 {
 	int err = nlmsg_parse(nlh, sizeof(*ifm), tb, IFLA_MAX, ifla_policy);
 
 	if (err)
 		return err;
 	memcpy(ifm, nlmsg_data(nlh), sizeof(*ifm));
+	*devp = rtnl_dev_get(netlink_skb_net(skb), ifm, tb);
 	return 0;
 }
 
 static int rtnl_getlink(struct sk_buff *in_skb, struct nlmsghdr *nlh)
 {
-	struct usn_net *net = netlink_skb_net(in_skb);
 	struct nlattr *tb[IFLA_MAX + 1];
 	struct net_device *dev;
 	struct ifinfomsg ifm;
 	struct sk_buff *skb;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(in_skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
 	if (ifm.ifi_index <= 0 && !tb[IFLA_IFNAME])
 		return -EINVAL;
-	dev = rtnl_dev_get(net, &ifm, tb);
 	if (!dev)
 		return -ENODEV;
 	skb = nlmsg_new(IFINFO_MSG_SIZE);
@@ -193,11 +194,7 @@ static int rtnl_getlink(struct sk_buff *in_skb, struct nlmsghdr *nlh)
 		return -ENOBUFS;
 	err = rtnl_fill_ifinfo(skb, dev, RTM_NEWLINK, NETLINK_CB(in_skb).portid,
 			       nlh->nlmsg_seq, 0, 0);
-	if (err) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return err;
-	}
-	return rtnl_unicast(skb, net, NETLINK_CB(in_skb).portid) < 0 ? -ENOBUFS : 0;
+	return rtnl_reply(skb, in_skb, err);
 }
 
 /* cb->args[0]: the ifindex to go on from (devices are kept in ifindex order). */
@@ -215,10 +212,7 @@ static int rtnl_dump_ifinfo(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		cb->args[0] = dev->ifindex + 1;
 	}
-	/* Nothing fitted an empty buffer: the dump cannot go on. */
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 static unsigned int rtnl_dev_combine_flags(const struct net_device *dev,
@@ -278,10 +272,9 @@ static int rtnl_setlink(struct sk_buff *skb, struct nlmsghdr *nlh)
 	struct ifinfomsg ifm;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
-	dev = rtnl_dev_get(netlink_skb_net(skb), &ifm, tb);
 	if (!dev)
 		return -ENODEV;
 	return do_setlink(dev, &ifm, tb);
@@ -294,10 +287,9 @@ static int rtnl_newlink(struct sk_buff *skb, struct nlmsghdr *nlh)
 	struct ifinfomsg ifm;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
-	dev = rtnl_dev_get(netlink_skb_net(skb), &ifm, tb);
 	if (dev) {
 		if (nlh->nlmsg_flags & NLM_F_EXCL)
 			return -EEXIST;
@@ -322,12 +314,11 @@ static int rtnl_dellink(struct sk_buff *skb, struct nlmsghdr *nlh)
 	struct ifinfomsg ifm;
 	int err;
 
-	err = rtnl_parse_ifinfo(nlh, &ifm, tb);
+	err = rtnl_parse_ifinfo(skb, nlh, &ifm, tb, &dev);
 	if (err)
 		return err;
 	if (ifm.ifi_index <= 0 && !tb[IFLA_IFNAME])
 		return -EINVAL;
-	dev = rtnl_dev_get(netlink_skb_net(skb), &ifm, tb);
 	if (!dev)
 		return -ENODEV;
 	if (!dev->rtnl_link_ops || !dev->rtnl_link_ops->dellink)
@@ -343,18 +334,14 @@ void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change)
 	struct usn_net *net = dev_net(dev);
 	uint32_t portid, seq;
 	struct sk_buff *skb;
+	int err;
 
-	if (!rtnl_has_listeners(net, RTNLGRP_LINK))
-		return;
-	rtnl_notify_info(net, &portid, &seq);
-	skb = nlmsg_new(IFINFO_MSG_SIZE);
+	skb = rtnl_notify_new(net, RTNLGRP_LINK, IFINFO_MSG_SIZE, &portid,
+			      &seq);
 	if (!skb)
 		return;
-	if (rtnl_fill_ifinfo(skb, dev, type, portid, seq, change, 0)) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return;
-	}
-	rtnl_notify(skb, net, RTNLGRP_LINK);
+	err = rtnl_fill_ifinfo(skb, dev, type, portid, seq, change, 0);
+	rtnl_notify_send(skb, net, RTNLGRP_LINK, err);
 }
 
 static int rtnetlink_event(struct notifier_block *nb, unsigned long event,

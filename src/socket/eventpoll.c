@@ -835,12 +835,10 @@ static long do_epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 static long epoll_wait_ms(int epfd, struct epoll_event *events, int maxevents,
 			  int timeout, const sigset_t *sigmask)
 {
-	uint64_t deadline = NET_DEADLINE_NONE;
+	uint64_t deadline = poll_deadline_ms(timeout);
 	sigset_t old;
 	long r;
 
-	if (timeout > 0)
-		deadline = usn_clock_now() + (uint64_t)timeout * 1000000ULL;
 	r = poll_sigmask_enter(sigmask, &old);
 	if (r)
 		return r;
@@ -889,9 +887,7 @@ __public int usn_epoll_pwait2(int epfd, struct epoll_event *events,
 	bool nowait;
 	long r;
 
-	r = poll_deadline(timeout, &deadline, &nowait);
-	if (!r)
-		r = poll_sigmask_enter(sigmask, &old);
+	r = poll_wait_enter(timeout, sigmask, &deadline, &nowait, &old);
 	if (r)
 		return (int)syscall_ret(r);
 	r = do_epoll_wait(epfd, events, maxevents, deadline, nowait);

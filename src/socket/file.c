@@ -250,20 +250,32 @@ struct socket *sockfd_lookup_light(int fd, int *err, struct file **filep)
 	return file->sock;
 }
 
-int fd_close(int fd)
+/*
+ * Takes @fd's file out of the table, with its reference, and the inode
+ * the number had then (@ino may be NULL); NULL when @fd is not ours.
+ */
+static struct file *fdt_take(int fd, ino_t *ino)
 {
 	struct fd_entry *e;
 	struct file *file = NULL;
-	ino_t ino = 0;
 
 	pthread_mutex_lock(&fdt.lock);
 	e = fdt_entry(fd, false);
 	if (e && e->file) {
 		file = e->file;
-		ino = e->ino;
+		if (ino)
+			*ino = e->ino;
 		e->file = NULL;
 	}
 	pthread_mutex_unlock(&fdt.lock);
+	return file;
+}
+
+int fd_close(int fd)
+{
+	ino_t ino = 0;
+	struct file *file = fdt_take(fd, &ino);
+
 	if (!file)
 		return -EBADF;
 	/*
@@ -285,16 +297,8 @@ int fd_close(int fd)
  */
 int fd_forget(int fd)
 {
-	struct fd_entry *e;
-	struct file *file = NULL;
+	struct file *file = fdt_take(fd, NULL);
 
-	pthread_mutex_lock(&fdt.lock);
-	e = fdt_entry(fd, false);
-	if (e && e->file) {
-		file = e->file;
-		e->file = NULL;
-	}
-	pthread_mutex_unlock(&fdt.lock);
 	if (!file)
 		return -EBADF;
 	fput(file);

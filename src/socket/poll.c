@@ -203,6 +203,13 @@ int poll_deadline(const struct timespec *ts, uint64_t *deadline, bool *nowait)
 	return 0;
 }
 
+uint64_t poll_deadline_ms(int timeout)
+{
+	if (timeout <= 0)
+		return NET_DEADLINE_NONE;
+	return usn_clock_now() + (uint64_t)timeout * 1000000ULL;
+}
+
 int poll_sigmask_enter(const sigset_t *mask, sigset_t *old)
 {
 	sigset_t pending;
@@ -227,13 +234,18 @@ void poll_sigmask_leave(const sigset_t *mask, const sigset_t *old)
 		pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+int poll_wait_enter(const struct timespec *ts, const sigset_t *mask,
+		    uint64_t *deadline, bool *nowait, sigset_t *old)
+{
+	int r = poll_deadline(ts, deadline, nowait);
+
+	return r ? r : poll_sigmask_enter(mask, old);
+}
+
 static long sys_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	uint64_t deadline = NET_DEADLINE_NONE;
-
-	if (timeout > 0)
-		deadline = usn_clock_now() + (uint64_t)timeout * 1000000ULL;
-	return do_sys_poll(fds, nfds, deadline, timeout == 0, false);
+	return do_sys_poll(fds, nfds, poll_deadline_ms(timeout), timeout == 0,
+			   false);
 }
 
 static long sys_ppoll(struct pollfd *fds, nfds_t nfds,
@@ -244,10 +256,7 @@ static long sys_ppoll(struct pollfd *fds, nfds_t nfds,
 	bool nowait;
 	long r;
 
-	r = poll_deadline(tsp, &deadline, &nowait);
-	if (r)
-		return r;
-	r = poll_sigmask_enter(sigmask, &old);
+	r = poll_wait_enter(tsp, sigmask, &deadline, &nowait, &old);
 	if (r)
 		return r;
 	r = do_sys_poll(fds, nfds, deadline, nowait, false);

@@ -42,6 +42,8 @@ void file_drive_nets(struct file *file, struct usn_net **drive,
  * valid timespec. NULL: none. Zero: @nowait.
  */
 int poll_deadline(const struct timespec *ts, uint64_t *deadline, bool *nowait);
+/* The same for poll/epoll_wait's milliseconds (negative: none). */
+uint64_t poll_deadline_ms(int timeout);
 
 /*
  * The signal mask of ppoll/pselect/epoll_pwait: installed for the wait,
@@ -50,5 +52,12 @@ int poll_deadline(const struct timespec *ts, uint64_t *deadline, bool *nowait);
  */
 int poll_sigmask_enter(const sigset_t *mask, sigset_t *old);
 void poll_sigmask_leave(const sigset_t *mask, const sigset_t *old);
+
+/*
+ * The start of ppoll, pselect and epoll_pwait2: poll_deadline() of @ts,
+ * then poll_sigmask_enter() of @mask. poll_sigmask_leave() ends the wait.
+ */
+int poll_wait_enter(const struct timespec *ts, const sigset_t *mask,
+		    uint64_t *deadline, bool *nowait, sigset_t *old);
 
 #endif

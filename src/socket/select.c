@@ -159,10 +159,7 @@ static long sys_pselect(int n, fd_set *inp, fd_set *outp, fd_set *exp,
 	bool nowait;
 	long r;
 
-	r = poll_deadline(tsp, &deadline, &nowait);
-	if (r)
-		return r;
-	r = poll_sigmask_enter(sigmask, &old);
+	r = poll_wait_enter(tsp, sigmask, &deadline, &nowait, &old);
 	if (r)
 		return r;
 	r = core_sys_select(n, inp, outp, exp, deadline, nowait);

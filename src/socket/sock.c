@@ -515,6 +515,19 @@ int sock_setsockopt(struct socket *sock, int level, int optname,
 	}
 }
 
+int sockopt_put(void *optval, int *optlen, const void *val, int size)
+{
+	int len = min_t(int, *optlen, size);
+
+	if (len) {
+		if (!optval)
+			return -EFAULT;
+		memcpy(optval, val, (size_t)len);
+	}
+	*optlen = len;
+	return 0;
+}
+
 int sock_getsockopt(struct socket *sock, int level, int optname,
 		    void *optval, int *optlen)
 {
@@ -622,15 +635,7 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 	default:
 		return -ENOPROTOOPT;
 	}
-	if (len > lv)
-		len = lv;
-	if (len) {
-		if (!optval)
-			return -EFAULT;
-		memcpy(optval, &v, (size_t)len);
-	}
-	*optlen = len;
-	return 0;
+	return sockopt_put(optval, optlen, &v, lv);
 }
 
 int sock_common_setsockopt(struct socket *sock, int level, int optname,

@@ -246,6 +246,14 @@ int sock_common_getsockopt(struct socket *sock, int level, int optname,
 			   void *optval, int *optlen);
 
 /*
+ * The tail every getsockopt shares: copies the first min(*@optlen, @size)
+ * bytes of @val out to @optval and leaves that count in *@optlen.  -EFAULT
+ * when there is something to copy and no @optval.  *@optlen must already
+ * have been checked not to be negative.
+ */
+int sockopt_put(void *optval, int *optlen, const void *val, int size);
+
+/*
  * Runs @sk's filter on @skb, charges it to the receive buffer and queues
  * it: 0, -EPERM when the filter drops it, -ENOMEM when the buffer is full
  * (*@reason says which, for the caller's kfree_skb_reason()).

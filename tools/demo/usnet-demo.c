@@ -221,6 +221,25 @@ static bool udp_echo(struct usn_net *left, struct usn_net *right, size_t len)
 	return n == (ssize_t)len && !memcmp(in, out, len);
 }
 
+/* Reads @net's trace into @buf as one string; false when there is none. */
+static bool trace_snapshot(struct usn_net *net, char *buf, size_t size)
+{
+	ssize_t n = usn_trace_read(net, buf, size - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return true;
+}
+
+/* Does trace @line end in "->@func"? */
+static bool line_ends_in(const char *line, const char *func)
+{
+	const char *end = strrchr(line, '>');
+
+	return end && !strcmp(end + 1, func);
+}
+
 /*
  * Prints each distinct trace line once, in the order first seen; with
  * @only, just the lines that end in one of those functions (the rows of
@@ -231,19 +250,16 @@ static void print_rows(struct usn_net *net, const char *const *only)
 	unsigned int others = 0;
 	char buf[65536], seen[16][160];
 	int nseen = 0;
-	ssize_t n = usn_trace_read(net, buf, sizeof(buf) - 1);
 
-	if (n <= 0)
+	if (!trace_snapshot(net, buf, sizeof(buf)))
 		return;
-	buf[n] = 0;
 	for (char *save, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		const char *end = strrchr(line, '>');
 		bool wanted = !only;
 		int i;
 
 		for (i = 0; only && only[i]; i++)
-			if (end && !strcmp(end + 1, only[i]))
+			if (line_ends_in(line, only[i]))
 				wanted = true;
 		if (!wanted) {
 			others++;
@@ -316,17 +332,13 @@ static long tcp_exchange(struct usn_net *left, struct usn_net *right,
 static void row_path(struct usn_net *net, const char *func, char *out, size_t len)
 {
 	char buf[65536];
-	ssize_t n = usn_trace_read(net, buf, sizeof(buf) - 1);
 
 	*out = 0;
-	if (n <= 0)
+	if (!trace_snapshot(net, buf, sizeof(buf)))
 		return;
-	buf[n] = 0;
 	for (char *save, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		const char *end = strrchr(line, '>');
-
-		if (end && !strcmp(end + 1, func)) {
+		if (line_ends_in(line, func)) {
 			snprintf(out, len, "%s", line);
 			return;
 		}

@@ -186,20 +186,9 @@ int ip_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	if (len < (int)sizeof(int) && len > 0 && val >= 0 && val <= 255) {
 		unsigned char ucval = (unsigned char)val;
 
-		if (!optval)
-			return -EFAULT;
-		memcpy(optval, &ucval, 1);
-		*optlen = 1;
-		return 0;
+		return sockopt_put(optval, optlen, &ucval, 1);
 	}
-	len = min_t(int, (int)sizeof(int), len);
-	if (len) {
-		if (!optval)
-			return -EFAULT;
-		memcpy(optval, &val, (size_t)len);
-	}
-	*optlen = len;
-	return 0;
+	return sockopt_put(optval, optlen, &val, sizeof(int));
 }
 
 /* ---- control messages ---------------------------------------------------- */

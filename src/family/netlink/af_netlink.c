@@ -623,9 +623,7 @@ static int netlink_getsockopt(struct socket *sock, int level, int optname,
 	if (len < (int)sizeof(int))
 		return -EINVAL;
 	val = (nlk->flags & (unsigned int)flag) ? 1 : 0;
-	memcpy(optval, &val, sizeof(val));
-	*optlen = sizeof(int);
-	return 0;
+	return sockopt_put(optval, optlen, &val, sizeof(int));
 }
 
 static int netlink_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)

@@ -117,6 +117,18 @@ int netlink_dump_start(struct sk_buff *skb, const struct nlmsghdr *nlh,
 		       const struct netlink_dump_control *control);
 
 /*
+ * What a dump function returns once a round stops, on @err or at the end:
+ * the bytes it put in @skb, which the next round goes on from, or @err
+ * when not even one answer fitted the empty buffer (the dump cannot go on).
+ */
+static inline int netlink_dump_ret(const struct sk_buff *skb, int err)
+{
+	if (err && !skb->len)
+		return err;
+	return (int)skb->len;
+}
+
+/*
  * usnet's own requests (the usn_* configuration calls): sends @req (with
  * NLM_F_ACK) to protocol @unit's kernel side in @net from a socket with
  * every capability, and returns the error of its NLMSG_ERROR answer.

@@ -132,6 +132,15 @@ int inet_diag_fill(struct sk_buff *skb, const struct inet_diag_entry *e,
 	return 0;
 }
 
+int inet_diag_dump_entry(struct sk_buff *skb, struct netlink_callback *cb,
+			 const struct inet_diag_req_v2 *r,
+			 const struct inet_diag_entry *e)
+{
+	if (!inet_diag_match(e, r))
+		return 0;
+	return inet_diag_fill(skb, e, r, cb->portid, cb->seq, NLM_F_MULTI);
+}
+
 static int inet_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct inet_diag_req_v2 *r = inet_diag_cb_req(cb);

@@ -63,6 +63,10 @@ bool inet_diag_match_exact(const struct inet_diag_entry *e,
 int inet_diag_fill(struct sk_buff *skb, const struct inet_diag_entry *e,
 		   const struct inet_diag_req_v2 *r, uint32_t portid,
 		   uint32_t seq, int nlmsg_flags);
+/* Adds @e to a dump when @r matches it: 0, or -EMSGSIZE if it does not fit. */
+int inet_diag_dump_entry(struct sk_buff *skb, struct netlink_callback *cb,
+			 const struct inet_diag_req_v2 *r,
+			 const struct inet_diag_entry *e);
 
 /* The request a dump was started with. */
 static inline const struct inet_diag_req_v2 *

@@ -95,6 +95,38 @@ void rtnl_notify(struct sk_buff *skb, struct usn_net *net, unsigned int group)
 	netlink_broadcast(net, NETLINK_ROUTE, skb, exclude, group);
 }
 
+struct sk_buff *rtnl_notify_new(struct usn_net *net, unsigned int group,
+				unsigned int size, uint32_t *portid,
+				uint32_t *seq)
+{
+	if (!rtnl_has_listeners(net, group))
+		return NULL;
+	rtnl_notify_info(net, portid, seq);
+	return nlmsg_new(size);
+}
+
+void rtnl_notify_send(struct sk_buff *skb, struct usn_net *net,
+		      unsigned int group, int err)
+{
+	if (err) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+		return;
+	}
+	rtnl_notify(skb, net, group);
+}
+
+int rtnl_reply(struct sk_buff *skb, struct sk_buff *in_skb, int err)
+{
+	uint32_t portid = NETLINK_CB(in_skb).portid;
+
+	if (err) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+		return err;
+	}
+	return rtnl_unicast(skb, netlink_skb_net(in_skb), portid) < 0 ?
+	       -ENOBUFS : 0;
+}
+
 static int rtnetlink_rcv_msg(struct sk_buff *skb, struct nlmsghdr *nlh)
 {
 	struct usn_net *net = netlink_skb_net(skb);

@@ -40,6 +40,26 @@ void rtnl_notify_info(struct usn_net *net, uint32_t *portid, uint32_t *seq);
 /* Announces @skb to @group in @net (and echoes it when asked); consumes it. */
 void rtnl_notify(struct sk_buff *skb, struct usn_net *net, unsigned int group);
 
+/*
+ * The two halves of every notification around its fill function:
+ * rtnl_notify_new() is a @size-byte buffer and the *@portid and *@seq the
+ * message is to carry (rtnl_notify_info()), or NULL when nobody listens
+ * to @group or there is no memory; rtnl_notify_send() announces it, or
+ * drops it when filling it failed (@err).
+ */
+struct sk_buff *rtnl_notify_new(struct usn_net *net, unsigned int group,
+				unsigned int size, uint32_t *portid,
+				uint32_t *seq);
+void rtnl_notify_send(struct sk_buff *skb, struct usn_net *net,
+		      unsigned int group, int err);
+
+/*
+ * Answers the request in @in_skb with @skb, which its fill function
+ * returned @err for; consumes @skb. 0, @err, or -ENOBUFS when the reply
+ * could not be queued.
+ */
+int rtnl_reply(struct sk_buff *skb, struct sk_buff *in_skb, int err);
+
 /* Nobody is listening to @group: a notification need not be built. */
 static inline bool rtnl_has_listeners(struct usn_net *net, unsigned int group)
 {

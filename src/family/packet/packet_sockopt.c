@@ -311,13 +311,5 @@ int packet_getsockopt(struct socket *sock, int level, int optname,
 	default:
 		return -ENOPROTOOPT;
 	}
-	if (len > lv)
-		len = lv;
-	if (len) {
-		if (!optval)
-			return -EFAULT;
-		memcpy(optval, &v, (size_t)len);
-	}
-	*optlen = len;
-	return 0;
+	return sockopt_put(optval, optlen, &v, lv);
 }

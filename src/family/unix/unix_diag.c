@@ -212,12 +212,7 @@ static int unix_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	};
 	int r = unix_diag_walk(cb->net, unix_diag_dump_one, &c);
 
-	if (r < 0 && !skb->len)
-		return r;
-	/* Not even one answer fits an empty buffer. */
-	if (c.err && !skb->len)
-		return c.err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, r < 0 ? r : c.err);
 }
 
 /* ---- one socket ---------------------------------------------------------- */

@@ -72,18 +72,14 @@ void neigh_notify(struct neighbour *n, int type)
 	struct usn_net *net = n->tbl->net;
 	uint32_t portid, seq;
 	struct sk_buff *skb;
+	int err;
 
-	if (!rtnl_has_listeners(net, RTNLGRP_NEIGH))
-		return;
-	rtnl_notify_info(net, &portid, &seq);
-	skb = nlmsg_new(NEIGH_MSG_SIZE);
+	skb = rtnl_notify_new(net, RTNLGRP_NEIGH, NEIGH_MSG_SIZE, &portid,
+			      &seq);
 	if (!skb)
 		return;
-	if (neigh_fill_info(skb, n, portid, seq, type, 0)) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return;
-	}
-	rtnl_notify(skb, net, RTNLGRP_NEIGH);
+	err = neigh_fill_info(skb, n, portid, seq, type, 0);
+	rtnl_notify_send(skb, net, RTNLGRP_NEIGH, err);
 }
 
 /* The entry a request names: NDA_DST on the device of ndm_ifindex. */
@@ -197,11 +193,7 @@ static int neigh_get(struct sk_buff *in_skb, struct nlmsghdr *nlh)
 		return -ENOBUFS;
 	err = neigh_fill_info(skb, n, NETLINK_CB(in_skb).portid,
 			      nlh->nlmsg_seq, RTM_NEWNEIGH, 0);
-	if (err) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return err;
-	}
-	return rtnl_unicast(skb, net, NETLINK_CB(in_skb).portid) < 0 ? -ENOBUFS : 0;
+	return rtnl_reply(skb, in_skb, err);
 }
 
 /* cb->args: [0] bucket, [1] entries of the bucket done. */
@@ -230,9 +222,7 @@ static int neigh_dump_info(struct sk_buff *skb, struct netlink_callback *cb)
 		cb->args[0] = (long)b + 1;
 	}
 out:
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 int neigh_nl_init(void)

@@ -202,9 +202,7 @@ static int inet_dump_ifaddr(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	cb->args[0] = INT32_MAX;
 out:
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 static void rtmsg_ifa(int event, struct in_ifaddr *ifa)
@@ -212,18 +210,14 @@ static void rtmsg_ifa(int event, struct in_ifaddr *ifa)
 	struct usn_net *net = dev_net(ifa->ifa_dev->dev);
 	uint32_t portid, seq;
 	struct sk_buff *skb;
+	int err;
 
-	if (!rtnl_has_listeners(net, RTNLGRP_IPV4_IFADDR))
-		return;
-	rtnl_notify_info(net, &portid, &seq);
-	skb = nlmsg_new(IFADDR_MSG_SIZE);
+	skb = rtnl_notify_new(net, RTNLGRP_IPV4_IFADDR, IFADDR_MSG_SIZE,
+			      &portid, &seq);
 	if (!skb)
 		return;
-	if (inet_fill_ifaddr(skb, ifa, event, portid, seq, 0)) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return;
-	}
-	rtnl_notify(skb, net, RTNLGRP_IPV4_IFADDR);
+	err = inet_fill_ifaddr(skb, ifa, event, portid, seq, 0);
+	rtnl_notify_send(skb, net, RTNLGRP_IPV4_IFADDR, err);
 }
 
 static int devinet_nl_event(struct notifier_block *nb, unsigned long event,

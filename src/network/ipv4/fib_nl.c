@@ -94,19 +94,15 @@ void rtmsg_fib(struct usn_net *net, int event, enum fib_table_id id,
 {
 	uint32_t portid, seq;
 	struct sk_buff *skb;
+	int err;
 
-	if (!rtnl_has_listeners(net, RTNLGRP_IPV4_ROUTE))
-		return;
-	rtnl_notify_info(net, &portid, &seq);
-	skb = nlmsg_new(RTM_MSG_SIZE);
+	skb = rtnl_notify_new(net, RTNLGRP_IPV4_ROUTE, RTM_MSG_SIZE, &portid,
+			      &seq);
 	if (!skb)
 		return;
-	if (fib_dump_info(skb, portid, seq, event, id, fa,
-			  event == RTM_NEWROUTE ? nlflags : 0)) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return;
-	}
-	rtnl_notify(skb, net, RTNLGRP_IPV4_ROUTE);
+	err = fib_dump_info(skb, portid, seq, event, id, fa,
+			    event == RTM_NEWROUTE ? nlflags : 0);
+	rtnl_notify_send(skb, net, RTNLGRP_IPV4_ROUTE, err);
 }
 
 /* The request as a fib_config, as rtm_to_fib_config(). */
@@ -219,9 +215,7 @@ static int inet_dump_fib(struct sk_buff *skb, struct netlink_callback *cb)
 		cb->args[0] = t + 1;
 	}
 out:
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 /* The table whose route a lookup of @fl4 found (RTM_F_LOOKUP_TABLE). */
@@ -307,11 +301,7 @@ static int inet_rtm_getroute(struct sk_buff *in_skb, struct nlmsghdr *nlh)
 		return -ENOBUFS;
 	err = rt_fill_info(skb, NETLINK_CB(in_skb).portid, nlh->nlmsg_seq, &rtm,
 			   &fl4, &rt, table, tb[RTA_SRC] != NULL);
-	if (err) {
-		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
-		return err;
-	}
-	return rtnl_unicast(skb, net, NETLINK_CB(in_skb).portid) < 0 ? -ENOBUFS : 0;
+	return rtnl_reply(skb, in_skb, err);
 }
 
 int fib_nl_init(void)

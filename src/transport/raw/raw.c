@@ -437,26 +437,16 @@ static int raw_setsockopt(struct sock *sk, int level, int optname,
 static int raw_getsockopt(struct sock *sk, int level, int optname,
 			  void *optval, int *optlen)
 {
-	int len;
-
 	if (level != SOL_RAW)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (optname != ICMP_FILTER)
 		return -ENOPROTOOPT;
 	if (inet_sk(sk)->inet_num != IPPROTO_ICMP)
 		return -EOPNOTSUPP;
-	len = *optlen;
-	if (len < 0)
+	if (*optlen < 0)
 		return -EINVAL;
-	if (len > (int)sizeof(uint32_t))
-		len = sizeof(uint32_t);
-	if (len) {
-		if (!optval)
-			return -EFAULT;
-		memcpy(optval, &raw_sk(sk)->filter, (size_t)len);
-	}
-	*optlen = len;
-	return 0;
+	return sockopt_put(optval, optlen, &raw_sk(sk)->filter,
+			   sizeof(uint32_t));
 }
 
 static int raw_ioctl(struct sock *sk, int cmd, int *karg)

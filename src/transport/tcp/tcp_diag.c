@@ -169,12 +169,9 @@ static int tcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 				if (idx++ < cb->args[2])
 					continue;
 				tcp_diag_listener(tp, &e, want_info ? &info : NULL);
-				if (inet_diag_match(&e, r)) {
-					err = inet_diag_fill(skb, &e, r, cb->portid,
-							     cb->seq, NLM_F_MULTI);
-					if (err)
-						goto out;
-				}
+				err = inet_diag_dump_entry(skb, cb, r, &e);
+				if (err)
+					goto out;
 				cb->args[2] = idx;
 			}
 			cb->args[2] = 0;
@@ -189,21 +186,16 @@ static int tcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			if (idx++ < cb->args[2])
 				continue;
 			tcp_diag_ehash_entry(n, &e, want_info ? &info : NULL);
-			if (inet_diag_match(&e, r)) {
-				err = inet_diag_fill(skb, &e, r, cb->portid,
-						     cb->seq, NLM_F_MULTI);
-				if (err)
-					goto out;
-			}
+			err = inet_diag_dump_entry(skb, cb, r, &e);
+			if (err)
+				goto out;
 			cb->args[2] = idx;
 		}
 		cb->args[2] = 0;
 		cb->args[1] = (long)b + 1;
 	}
 out:
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 static int tcp_diag_lookup(struct usn_net *net, const struct inet_diag_req_v2 *r,

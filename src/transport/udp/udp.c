@@ -938,24 +938,16 @@ static int udp_setsockopt(struct sock *sk, int level, int optname,
 static int udp_getsockopt(struct sock *sk, int level, int optname,
 			  void *optval, int *optlen)
 {
-	int val, len;
+	int val;
 
 	if (level != SOL_UDP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (optname != UDP_CORK)
 		return -ENOPROTOOPT;
-	len = *optlen;
-	if (len < 0)
+	if (*optlen < 0)
 		return -EINVAL;
-	len = min_t(int, len, (int)sizeof(int));
 	val = udp_sk(sk)->corkflag;
-	if (len) {
-		if (!optval)
-			return -EFAULT;
-		memcpy(optval, &val, (size_t)len);
-	}
-	*optlen = len;
-	return 0;
+	return sockopt_put(optval, optlen, &val, sizeof(int));
 }
 
 /* A corked datagram dies with its socket. */

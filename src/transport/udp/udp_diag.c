@@ -44,21 +44,16 @@ static int udp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		for (idx = (unsigned int)cb->args[1];
 		     (sk = udp_table_sk(cb->net, slot, idx)); idx++) {
 			udp_diag_entry(sk, &e);
-			if (inet_diag_match(&e, r)) {
-				err = inet_diag_fill(skb, &e, r, cb->portid,
-						     cb->seq, NLM_F_MULTI);
-				if (err)
-					goto out;
-			}
+			err = inet_diag_dump_entry(skb, cb, r, &e);
+			if (err)
+				goto out;
 			cb->args[1] = idx + 1;
 		}
 		cb->args[1] = 0;
 		cb->args[0] = slot + 1;
 	}
 out:
-	if (err && !skb->len)
-		return err;
-	return (int)skb->len;
+	return netlink_dump_ret(skb, err);
 }
 
 static int udp_diag_lookup(struct usn_net *net, const struct inet_diag_req_v2 *r,
