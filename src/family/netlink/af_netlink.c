@@ -612,8 +612,14 @@ static int netlink_getsockopt(struct socket *sock, int level, int optname,
 			(uint32_t)nlk->groups, (uint32_t)(nlk->groups >> 32),
 		};
 
-		memcpy(optval, words, (size_t)(len < need ? len : need) &
-				      ~(sizeof(uint32_t) - 1));
+		size_t copy = (size_t)(len < need ? len : need) &
+			      ~(sizeof(uint32_t) - 1);
+
+		if (copy) {
+			if (!optval)
+				return -EFAULT;
+			memcpy(optval, words, copy);
+		}
 		*optlen = need;
 		return 0;
 	}
