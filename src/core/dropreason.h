@@ -41,7 +41,8 @@
 	X(TCP_INVALID_SEQUENCE,	"TCP segment outside the window")	\
 	X(TCP_FLAGS,		"TCP flags not valid in the state")	\
 	X(PROTO_MEM,		"protocol memory limit")		\
-	X(TCP_OFO_QUEUE_PRUNE,	"TCP out-of-order queue pruned")
+	X(TCP_OFO_QUEUE_PRUNE,	"TCP out-of-order queue pruned")	\
+	X(UNIX_SKIP_OOB,	"unix out-of-band byte read past")
 
 enum skb_drop_reason {
 #define USN_DROP_ENUM(name, text) SKB_DROP_REASON_##name,

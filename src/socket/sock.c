@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 #include "net/exec.h"
 #include "net/net.h"
 #include "net/usnet.h"
@@ -95,6 +97,7 @@ void sock_init_data(struct socket *sock, struct sock *sk)
 	sk->sk_sndbuf = net->sysctl.wmem_default;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_rcvlowat = 1;
+	sk->sk_peek_off = -1;
 	sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT;
 	sk->sk_sndtimeo = MAX_SCHEDULE_TIMEOUT;
 	sk->sk_state_change = sock_def_wakeup;
@@ -401,6 +404,31 @@ static void sock_set_linger(struct sock *sk, const struct linger *ling)
 	sock_set_flag(sk, SOCK_LINGER);
 }
 
+/*
+ * sk_may_scm_recv(): only the families that attach credentials to what
+ * they deliver take SO_PASSCRED and SO_PASSSEC (Linux 6.16 and later; an
+ * older kernel accepted them everywhere). SO_PASSPIDFD is unix only.
+ */
+static bool sk_may_scm_recv(const struct sock *sk)
+{
+	return sk->sk_family == AF_UNIX || sk->sk_family == AF_NETLINK;
+}
+
+/*
+ * SO_PEERPIDFD: a pidfd (always close-on-exec) of the peer's process, as
+ * pidfd_open(2) gives; ENODATA without a peer. usnet's peers are
+ * threads of this process, or the pid a sender proved it may claim.
+ */
+static int sock_peer_pidfd(const struct sock *sk)
+{
+	long fd;
+
+	if (!sk->sk_peer_pid)
+		return -ENODATA;
+	fd = syscall(SYS_pidfd_open, sk->sk_peer_pid, 0);
+	return fd < 0 ? -errno : (int)fd;
+}
+
 /* sk_is_inet(): only inet sockets have SO_REUSEPORT groups. */
 static bool sk_is_inet(const struct sock *sk)
 {
@@ -502,9 +530,26 @@ int sock_setsockopt(struct socket *sock, int level, int optname,
 		sock_valbool_flag(sk, SOCK_FILTER_LOCKED, valbool);
 		return 0;
 	case SO_PASSCRED:
+		if (!sk_may_scm_recv(sk))
+			return -EOPNOTSUPP;
 		sock_valbool_flag(sk, SOCK_PASSCRED, valbool);
 		return 0;
+	case SO_PASSPIDFD:
+		if (sk->sk_family != AF_UNIX)
+			return -EOPNOTSUPP;
+		sock_valbool_flag(sk, SOCK_PASSPIDFD, valbool);
+		return 0;
+	case SO_PASSSEC:
+		if (!sk_may_scm_recv(sk))
+			return -EOPNOTSUPP;
+		sock_valbool_flag(sk, SOCK_PASSSEC, valbool);
+		return 0;
+	case SO_PEEK_OFF:
+		if (!sock->ops->set_peek_off)
+			return -EOPNOTSUPP;
+		return sock->ops->set_peek_off(sk, val);
 	case SO_PEERCRED:
+	case SO_PEERPIDFD:
 		return -ENOPROTOOPT;
 	case SO_RCVTIMEO:
 		return sock_set_timeout(&sk->sk_rcvtimeo, optval, optlen);
@@ -623,8 +668,37 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 		*optlen = len;
 		return 0;
 	case SO_PASSCRED:
+		if (!sk_may_scm_recv(sk))
+			return -EOPNOTSUPP;
 		v.val = sock_flag(sk, SOCK_PASSCRED);
 		break;
+	case SO_PASSPIDFD:
+		if (sk->sk_family != AF_UNIX)
+			return -EOPNOTSUPP;
+		v.val = sock_flag(sk, SOCK_PASSPIDFD);
+		break;
+	case SO_PASSSEC:
+		if (!sk_may_scm_recv(sk))
+			return -EOPNOTSUPP;
+		v.val = sock_flag(sk, SOCK_PASSSEC);
+		break;
+	case SO_PEEK_OFF:
+		if (!sock->ops->set_peek_off)
+			return -EOPNOTSUPP;
+		v.val = sk->sk_peek_off;
+		break;
+	case SO_PEERPIDFD:
+		/* The new descriptor is the caller's even if @len cuts it, as Linux. */
+		v.val = sock_peer_pidfd(sk);
+		if (v.val < 0)
+			return v.val;
+		len = sockopt_put(optval, optlen, &v, lv);
+		if (len)
+			close(v.val);
+		return len;
+	case SO_PEERSEC:
+		/* No security module labels the peer: as Linux without an LSM. */
+		return -ENOPROTOOPT;
 	case SO_PEERCRED:
 		/* No peer credentials: pid 0, uid and gid -1, as cred_to_ucred(). */
 		lv = sizeof(v.peercred);

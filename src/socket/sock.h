@@ -27,6 +27,20 @@ struct usn_net;
 struct sk_filter;
 struct proto_mem;
 
+/* Newer than some C libraries' headers (Linux 6.5). */
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD		76
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD		77
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD		0x04
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434
+#endif
+
 /* sk_shutdown */
 #define RCV_SHUTDOWN		1
 #define SEND_SHUTDOWN		2
@@ -66,6 +80,8 @@ enum sock_flags {
 	SOCK_ZAPPED,
 	SOCK_FILTER_LOCKED,	/* SO_LOCK_FILTER: the filter cannot change */
 	SOCK_PASSCRED,		/* SO_PASSCRED (Linux keeps it in socket->flags) */
+	SOCK_PASSPIDFD,		/* SO_PASSPIDFD: SCM_PIDFD (unix) */
+	SOCK_PASSSEC,		/* SO_PASSSEC: asks for SCM_SECURITY (none without an LSM) */
 };
 
 struct proto {
@@ -124,6 +140,7 @@ struct sock {
 	atomic_int		sk_wmem_alloc;
 	int			sk_forward_alloc;	/* bytes reserved, not yet charged */
 	int			sk_rcvlowat;
+	int			sk_peek_off;	/* SO_PEEK_OFF: -1 off (sk_peek_offset()) */
 	long			sk_rcvtimeo;	/* jiffies */
 	long			sk_sndtimeo;	/* jiffies */
 	unsigned long		sk_lingertime;	/* jiffies */
@@ -203,6 +220,27 @@ static inline int sock_rcvlowat(const struct sock *sk, int waitall, int len)
 	int v = waitall ? len : min_t(int, sk->sk_rcvlowat, len);
 
 	return v ? v : 1;
+}
+
+/*
+ * SO_PEEK_OFF (sk_peek_offset*()): where a MSG_PEEK read starts, moved
+ * forward by what it peeks and back by what a normal read takes; a
+ * negative offset is off. Touched only by the socket's own calls.
+ */
+static inline int sk_peek_offset(const struct sock *sk, int flags)
+{
+	return (flags & MSG_PEEK) ? sk->sk_peek_off : 0;
+}
+
+static inline void sk_peek_offset_bwd(struct sock *sk, int val)
+{
+	if (sk->sk_peek_off >= 0)
+		sk->sk_peek_off = max_t(int, sk->sk_peek_off - val, 0);
+}
+
+static inline void sk_peek_offset_fwd(struct sock *sk, int val)
+{
+	sk_peek_offset_bwd(sk, -val);
 }
 
 /* Reports and clears the pending error, as sock_error(): -errno or 0. */

@@ -140,6 +140,8 @@ struct proto_ops {
 	 */
 	int		(*mmap)(struct socket *sock, size_t len, long offset,
 				struct vm_region **region);
+	/* Optional (NULL: SO_PEEK_OFF is EOPNOTSUPP): sets sk_peek_off. */
+	int		(*set_peek_off)(struct sock *sk, int val);
 };
 
 struct net_proto_family {

@@ -254,7 +254,8 @@ static long sys_recvmsg(int fd, struct msghdr *umsg, int flags)
 		if (err < 0)
 			goto out_put;
 	}
-	umsg->msg_flags = (int)(msg.msg_flags & ~(unsigned int)MSG_CMSG_CLOEXEC);
+	/* As Linux, MSG_CMSG_CLOEXEC asked for is reported back. */
+	umsg->msg_flags = (int)msg.msg_flags;
 	/* How much control data was written (0 when there was no buffer). */
 	umsg->msg_controllen = umsg->msg_control ?
 		(size_t)((char *)msg.msg_control - (char *)umsg->msg_control) : 0;

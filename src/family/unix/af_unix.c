@@ -261,6 +261,7 @@ static void unix_release_sock(struct sock *sk, bool embrion,
 	u->peer = NULL;
 	sk->sk_state = TCP_CLOSE;
 	unread = !skb_queue_empty(&sk->sk_receive_queue);
+	u->oob_skb = NULL;
 	while ((skb = __skb_dequeue(&sk->sk_receive_queue)))
 		__skb_queue_tail(&q, skb);
 	unix_peer_wait_wake(sk, d);
@@ -372,7 +373,7 @@ static int unix_dgram_connect(struct socket *sock, struct sockaddr *addr,
 		err = unix_validate_addr(addr, alen);
 		if (err)
 			return err;
-		if (sock_flag(sk, SOCK_PASSCRED)) {
+		if (unix_may_passcred(sk)) {
 			err = unix_autobind(sk);
 			if (err)
 				return err;
@@ -425,7 +426,7 @@ static int unix_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 	err = unix_validate_addr(uaddr, addr_len);
 	if (err)
 		return err;
-	if (sock_flag(sk, SOCK_PASSCRED)) {
+	if (unix_may_passcred(sk)) {
 		err = unix_autobind(sk);
 		if (err)
 			return err;
@@ -712,12 +713,43 @@ static long unix_inq_len(struct sock *sk)
 	return amount;
 }
 
+/*
+ * SIOCATMARK on a stream: the next byte is the out-of-band one, or the
+ * next buffer is one recv(MSG_OOB) used up, in front of no other mark
+ * or right in front of the next one.
+ */
+static long unix_at_mark(struct sock *sk)
+{
+	struct unix_sock *u = unix_sk(sk);
+	struct sk_buff *skb, *next;
+	long answ = 0;
+
+	if (sk->sk_type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	unix_state_lock(sk);
+	skb = skb_peek(&sk->sk_receive_queue);
+	if (skb) {
+		next = skb->next == (struct sk_buff *)&sk->sk_receive_queue ?
+		       NULL : skb->next;
+		answ = skb == u->oob_skb ||
+		       (skb->len == UNIXCB(skb).consumed &&
+			(!u->oob_skb || next == u->oob_skb));
+	}
+	unix_state_unlock(sk);
+	return answ;
+}
+
 static int unix_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	long amount;
 
 	switch (cmd) {
+	case SIOCATMARK:
+		amount = unix_at_mark(sk);
+		if (amount < 0)
+			return (int)amount;
+		break;
 	case SIOCOUTQ:
 		/* Memory of what the peer has not read yet, as unix_outq_len(). */
 		amount = atomic_load(&sk->sk_wmem_alloc);
@@ -752,6 +784,8 @@ static unsigned int unix_poll(struct file *file, struct socket *sock,
 		mask |= POLLRDHUP_ | POLLIN | POLLRDNORM;
 	if (!skb_queue_empty(&sk->sk_receive_queue))
 		mask |= POLLIN | POLLRDNORM;
+	if (unix_sk(sk)->oob_skb)
+		mask |= POLLPRI;
 	/* A connection-based socket that is not connected has hung up. */
 	if ((sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) &&
 	    sk->sk_state == TCP_CLOSE)
@@ -812,6 +846,13 @@ out_unlock:
 
 /* ---- the tables ---------------------------------------------------------- */
 
+/* SO_PEEK_OFF: any value; a negative one turns the offset off. */
+static int unix_set_peek_off(struct sock *sk, int val)
+{
+	sk->sk_peek_off = val;
+	return 0;
+}
+
 /* Unix sockets have no options of their own level. */
 static int unix_setsockopt(struct socket *sock, int level, int optname,
 			   const void *optval, unsigned int optlen)
@@ -841,6 +882,7 @@ const struct proto_ops unix_stream_ops = {
 	.getsockopt	= unix_getsockopt,
 	.sendmsg	= unix_stream_sendmsg,
 	.recvmsg	= unix_stream_recvmsg,
+	.set_peek_off	= unix_set_peek_off,
 };
 
 const struct proto_ops unix_dgram_ops = {
@@ -859,6 +901,7 @@ const struct proto_ops unix_dgram_ops = {
 	.getsockopt	= unix_getsockopt,
 	.sendmsg	= unix_dgram_sendmsg,
 	.recvmsg	= unix_dgram_recvmsg,
+	.set_peek_off	= unix_set_peek_off,
 };
 
 const struct proto_ops unix_seqpacket_ops = {
@@ -877,6 +920,7 @@ const struct proto_ops unix_seqpacket_ops = {
 	.getsockopt	= unix_getsockopt,
 	.sendmsg	= unix_seqpacket_sendmsg,
 	.recvmsg	= unix_seqpacket_recvmsg,
+	.set_peek_off	= unix_set_peek_off,
 };
 
 /* ---- sock_diag ----------------------------------------------------------- */

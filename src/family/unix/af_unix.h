@@ -89,6 +89,7 @@ struct unix_skb_parms {
 	unsigned int		consumed;	/* stream: bytes already read */
 	struct scm_fp_list	*fp;		/* SCM_RIGHTS, NULL if none */
 	struct sock		*embryo;	/* a listener's queue: the new socket */
+	bool			peeked;		/* an empty datagram seen by MSG_PEEK */
 };
 
 #define UNIXCB(skb)	(*(struct unix_skb_parms *)&((skb)->cb[0]))
@@ -101,6 +102,11 @@ struct unix_sock {
 	struct unix_address	*addr;		/* NULL until bound; then fixed */
 	struct unix_name	*bound;		/* our table entry (unix_table_lock) */
 	struct sock		*peer;		/* holds a reference */
+	/*
+	 * Stream: the buffer holding the out-of-band byte, still in the
+	 * receive queue (u->lock); NULL when there is none or it was read.
+	 */
+	struct sk_buff		*oob_skb;
 	int			max_ack_backlog;	/* listen / dgram queue limit */
 	struct list_head	all_link;	/* unix_all_socks, unix_table_lock */
 	/* Senders blocked on our full queue (u->lock). */
@@ -134,6 +140,12 @@ static inline void unix_state_unlock(struct sock *sk)
 
 void unix_state_double_lock(struct sock *a, struct sock *b);
 void unix_state_double_unlock(struct sock *a, struct sock *b);
+
+/* SO_PASSCRED or SO_PASSPIDFD: credentials travel (unix_may_passcred). */
+static inline bool unix_may_passcred(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_PASSCRED) || sock_flag(sk, SOCK_PASSPIDFD);
+}
 
 static inline bool unix_recvq_full(const struct sock *sk)
 {
@@ -218,8 +230,12 @@ struct unix_scm {
 int unix_scm_send(struct socket *sock, struct kmsghdr *msg,
 		  struct unix_scm *scm);
 void unix_scm_destroy(struct unix_scm *scm);
-/* Moves scm's descriptors to @skb (in flight from now on). */
-void unix_attach_fds(struct unix_scm *scm, struct sk_buff *skb);
+/*
+ * Moves scm's descriptors (there are some) to @skb, in flight from now on;
+ * -ETOOMANYREFS past the process's limit (too_many_unix_fds()).
+ */
+int unix_attach_fds(struct usn_net *net, struct unix_scm *scm,
+		    struct sk_buff *skb);
 struct scm_fp_list *scm_fp_dup(const struct scm_fp_list *fpl);
 /* Releases every descriptor of @fpl and frees it; no lock held. */
 void scm_fp_free(struct scm_fp_list *fpl);
@@ -227,12 +243,14 @@ void scm_fp_free(struct scm_fp_list *fpl);
 void unix_scm_recv_fds(struct kmsghdr *msg, int flags,
 		       struct scm_fp_list *fpl, struct unix_defer *d);
 void unix_scm_recv_creds(struct kmsghdr *msg, const struct unix_skb_parms *cb);
+void unix_scm_recv_pidfd(struct kmsghdr *msg, pid_t pid);
 
 /* garbage.c: in-flight sockets */
 void unix_inflight(struct scm_fp_list *fpl);
 void unix_notinflight(struct scm_fp_list *fpl);
 void unix_gc(void);
 bool unix_gc_pending(void);	/* any unix socket in flight? */
+long unix_inflight_fds(void);	/* descriptors of any kind in flight */
 void unix_gc_lock(void);
 void unix_gc_unlock(void);
 /* Takes @skb's descriptors out of flight, for freeing or installing. */

@@ -29,6 +29,7 @@
 static pthread_mutex_t gc_mutex = PTHREAD_MUTEX_INITIALIZER;
 static LIST_HEAD(gc_inflight_list);
 static atomic_long unix_tot_inflight;
+static atomic_long unix_fds_inflight;	/* user->unix_inflight, for the process */
 static atomic_bool gc_in_progress;
 
 void unix_gc_lock(void)
@@ -51,8 +52,15 @@ static struct unix_sock *unix_get_socket(const struct scm_fp_entry *e)
 	return sock->sk->sk_family == AF_UNIX ? unix_sk(sock->sk) : NULL;
 }
 
+long unix_inflight_fds(void)
+{
+	return atomic_load_explicit(&unix_fds_inflight, memory_order_relaxed);
+}
+
 void unix_inflight(struct scm_fp_list *fpl)
 {
+	atomic_fetch_add_explicit(&unix_fds_inflight, fpl->count,
+				  memory_order_relaxed);
 	unix_gc_lock();
 	for (int i = 0; i < fpl->count; i++) {
 		struct unix_sock *u = unix_get_socket(&fpl->fp[i]);
@@ -68,6 +76,8 @@ void unix_inflight(struct scm_fp_list *fpl)
 
 void unix_notinflight(struct scm_fp_list *fpl)
 {
+	atomic_fetch_sub_explicit(&unix_fds_inflight, fpl->count,
+				  memory_order_relaxed);
 	unix_gc_lock();
 	for (int i = 0; i < fpl->count; i++) {
 		struct unix_sock *u = unix_get_socket(&fpl->fp[i]);
@@ -149,6 +159,8 @@ static void collect(struct sock *sk, struct sk_buff_head *hit)
 		if (UNIXCB(skb).fp) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			__skb_queue_tail(hit, skb);
+			if (unix_sk(sk)->oob_skb == skb)
+				unix_sk(sk)->oob_skb = NULL;
 		}
 	}
 	unix_state_unlock(sk);

@@ -11,16 +11,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "family/unix/af_unix.h"
 #include "socket/file.h"
+#include "socket/security.h"
 
 #define CAP_SETGID	6
 #define CAP_SETUID	7
 #define CAP_SYS_ADMIN	21
+#define CAP_SYS_RESOURCE	24
 
 /* The calling process's effective capability @cap (scm_check_creds). */
 static bool proc_capable(int cap)
@@ -33,6 +37,15 @@ static bool proc_capable(int cap)
 	if (syscall(SYS_capget, &hdr, data))
 		return false;
 	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+/*
+ * capable(): the process holds @cap and the policy (usn_security_ops
+ * .capable) does not deny it in @net.
+ */
+static bool unix_capable(struct usn_net *net, int cap)
+{
+	return proc_capable(cap) && ns_capable(net, cap);
 }
 
 /* May the caller claim @cr? As scm_check_creds(). */
@@ -137,6 +150,12 @@ int unix_scm_send(struct socket *sock, struct kmsghdr *msg,
 				err = scm_check_creds(&cr);
 				if (err)
 					goto error;
+				/* Another pid must exist (find_get_pid()). */
+				err = -ESRCH;
+				if (cr.pid != scm->pid &&
+				    (cr.pid <= 0 ||
+				     (kill(cr.pid, 0) && errno == ESRCH)))
+					goto error;
 				scm->pid = cr.pid;
 				scm->uid = cr.uid;
 				scm->gid = cr.gid;
@@ -179,12 +198,31 @@ void unix_scm_destroy(struct unix_scm *scm)
 	scm->fp = NULL;
 }
 
-void unix_attach_fds(struct unix_scm *scm, struct sk_buff *skb)
+/*
+ * too_many_unix_fds(): more descriptors in flight than RLIMIT_NOFILE lets
+ * the process open is refused, unless CAP_SYS_RESOURCE or CAP_SYS_ADMIN.
+ * Linux counts per user across processes; usnet counts its own process.
+ */
+static bool too_many_unix_fds(struct usn_net *net)
 {
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) ||
+	    (rlim_t)unix_inflight_fds() <= rl.rlim_cur)
+		return false;
+	return !unix_capable(net, CAP_SYS_RESOURCE) &&
+	       !unix_capable(net, CAP_SYS_ADMIN);
+}
+
+int unix_attach_fds(struct usn_net *net, struct unix_scm *scm,
+		    struct sk_buff *skb)
+{
+	if (too_many_unix_fds(net))
+		return -ETOOMANYREFS;
 	UNIXCB(skb).fp = scm->fp;
-	if (scm->fp)
-		unix_inflight(scm->fp);
+	unix_inflight(scm->fp);
 	scm->fp = NULL;
+	return 0;
 }
 
 /* A copy holding its own references, for MSG_PEEK (scm_fp_dup). */
@@ -271,6 +309,27 @@ void unix_scm_recv_fds(struct kmsghdr *msg, int flags,
 	/* What was not installed is released with no lock held. */
 	fpl->next = d->put;
 	d->put = fpl;
+}
+
+/*
+ * SCM_PIDFD (scm_pidfd_recv()): a pidfd of the sender's process, always
+ * close-on-exec; the negative errno in its place when there is none, as
+ * Linux puts it. Nothing is opened when the control buffer has no room.
+ */
+void unix_scm_recv_pidfd(struct kmsghdr *msg, pid_t pid)
+{
+	int fd;
+
+	if (msg->msg_controllen < CMSG_LEN(sizeof(int))) {
+		msg->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	if (!pid)
+		return;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		fd = -errno;
+	put_cmsg(msg, SOL_SOCKET, SCM_PIDFD, sizeof(fd), &fd);
 }
 
 void unix_scm_recv_creds(struct kmsghdr *msg, const struct unix_skb_parms *cb)

@@ -31,15 +31,15 @@ static void unix_raise_sigpipe(void)
 	pthread_kill(pthread_self(), SIGPIPE);
 }
 
-static void unix_scm_to_skb(struct unix_scm *scm, struct sk_buff *skb,
-			    bool send_fds)
+/* Credentials, and descriptors unless @send_fds is false: 0 or -ETOOMANYREFS. */
+static int unix_scm_to_skb(struct unix_scm *scm, struct sk_buff *skb,
+			   bool send_fds)
 {
 	memset(&UNIXCB(skb), 0, sizeof(UNIXCB(skb)));
 	UNIXCB(skb).pid = scm->pid;
 	UNIXCB(skb).uid = scm->uid;
 	UNIXCB(skb).gid = scm->gid;
-	if (send_fds)
-		unix_attach_fds(scm, skb);
+	return send_fds && scm->fp ? unix_attach_fds(sock_net(skb->sk), scm, skb) : 0;
 }
 
 /* The sender's name as the source address (unix_copy_addr). */
@@ -104,9 +104,56 @@ static struct sock *unix_peer_get(struct sock *sk)
 
 /* ---- stream -------------------------------------------------------------- */
 
+/*
+ * MSG_OOB (queue_oob()): the last byte goes alone in a buffer that becomes
+ * the peer's mark (u->oob_skb), replacing an earlier mark not read yet,
+ * whose byte is then ordinary data. The owner of the peer's file
+ * (F_SETOWN) gets SIGURG, as sk_send_sigurg().
+ */
+static int unix_queue_oob(struct socket *sock, struct kmsghdr *msg,
+			  struct sock *other, struct unix_scm *scm,
+			  bool fds_sent, struct unix_defer *d)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	struct file *file;
+	pid_t owner = 0;
+	int err;
+
+	skb = sock_alloc_send_skb(sk, 1, msg->msg_flags & MSG_DONTWAIT, &err);
+	if (!skb)
+		return err;
+	err = unix_scm_to_skb(scm, skb, !fds_sent);
+	if (!err)
+		err = memcpy_from_msg(skb_put(skb, 1), msg, 1);
+	if (err) {
+		unix_free_deferred(skb, d);
+		return err;
+	}
+	unix_state_lock(other);
+	if (sock_flag(other, SOCK_DEAD) ||
+	    (other->sk_shutdown & RCV_SHUTDOWN)) {
+		unix_state_unlock(other);
+		unix_free_deferred(skb, d);
+		return -EPIPE;
+	}
+	unix_sk(other)->oob_skb = skb;
+	__skb_queue_tail(&other->sk_receive_queue, skb);
+	file = other->sk_socket ? other->sk_socket->file : NULL;
+	if (file)
+		owner = __atomic_load_n(&file->f_owner, __ATOMIC_RELAXED);
+	unix_state_unlock(other);
+	/* A negative owner is a process group, as kill(2) reads it. */
+	if (owner)
+		kill(owner, SIGURG);
+	unix_defer_wake(d, other, POLLIN | POLLRDNORM | POLLPRI | POLLRDBAND);
+	return 0;
+}
+
 int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk, *other = NULL;
+	bool oob = msg->msg_flags & MSG_OOB;
 	struct sk_buff *skb;
 	struct unix_scm scm;
 	struct unix_defer d;
@@ -117,8 +164,9 @@ int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 	if (err)
 		return err;
 	unix_defer_init(&d);
+	/* The last byte of an MSG_OOB send is the out-of-band one. */
 	err = -EOPNOTSUPP;
-	if (msg->msg_flags & MSG_OOB)
+	if (oob && !len--)
 		goto out_err;
 	if (msg->msg_namelen) {
 		err = sk->sk_state == TCP_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
@@ -141,8 +189,10 @@ int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 		if (!skb)
 			goto out_err;
 		/* Descriptors travel with the first buffer only. */
-		unix_scm_to_skb(&scm, skb, !sent);
-		err = memcpy_from_msg(skb_put(skb, (unsigned int)size), msg, size);
+		err = unix_scm_to_skb(&scm, skb, !sent);
+		if (!err)
+			err = memcpy_from_msg(skb_put(skb, (unsigned int)size),
+					      msg, size);
 		if (err) {
 			unix_free_deferred(skb, &d);
 			goto out_err;
@@ -161,6 +211,13 @@ int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 		unix_defer_wake(&d, other, POLLIN | POLLRDNORM);
 		unix_defer_run(sock->net, &d);
 	}
+	/* As Linux, a refused out-of-band byte is an error without SIGPIPE. */
+	if (oob) {
+		err = unix_queue_oob(sock, msg, other, &scm, sent, &d);
+		if (err)
+			goto out_err;
+		sent++;
+	}
 	sock_put(other);
 	unix_scm_defer(&scm, &d);
 	unix_defer_run(sock->net, &d);
@@ -178,12 +235,19 @@ out_err:
 	return sent ? (int)sent : err;
 }
 
-static bool unix_rcv_ready(struct sock *sk)
+/*
+ * Ready to read, or the queue's tail moved since @last (@last_len long):
+ * a peek past everything queued waits for more (unix_stream_data_wait()).
+ */
+static bool unix_rcv_ready_after(struct sock *sk, const struct sk_buff *last,
+				 unsigned int last_len)
 {
+	struct sk_buff *tail;
 	bool r;
 
 	unix_state_lock(sk);
-	r = !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+	tail = skb_peek_tail(&sk->sk_receive_queue);
+	r = tail != last || (tail && tail->len != last_len) || sk->sk_err ||
 	    (sk->sk_shutdown & RCV_SHUTDOWN) || sock_flag(sk, SOCK_DEAD);
 	unix_state_unlock(sk);
 	return r;
@@ -211,6 +275,7 @@ static struct scm_fp_list *unix_peek_fds(struct sk_buff *skb)
 	return fpl;
 }
 
+/* Control messages in Linux's order: credentials, descriptors, pidfd. */
 static void unix_recv_scm(struct socket *sock, struct kmsghdr *msg, int flags,
 			  const struct unix_skb_parms *cred,
 			  struct scm_fp_list *fpl, struct unix_defer *d)
@@ -218,12 +283,126 @@ static void unix_recv_scm(struct socket *sock, struct kmsghdr *msg, int flags,
 	struct sock *sk = sock->sk;
 
 	if (!msg->msg_control) {
-		if (sock_flag(sk, SOCK_PASSCRED) || fpl)
+		if (unix_may_passcred(sk) || sock_flag(sk, SOCK_PASSSEC) || fpl)
 			msg->msg_flags |= MSG_CTRUNC;
-	} else if (sock_flag(sk, SOCK_PASSCRED) && cred) {
-		unix_scm_recv_creds(msg, cred);
+		unix_scm_recv_fds(msg, flags, fpl, d);
+		return;
 	}
+	if (sock_flag(sk, SOCK_PASSCRED) && cred)
+		unix_scm_recv_creds(msg, cred);
 	unix_scm_recv_fds(msg, flags, fpl, d);
+	if (sock_flag(sk, SOCK_PASSPIDFD) && cred)
+		unix_scm_recv_pidfd(msg, cred->pid);
+}
+
+static struct sk_buff *unix_skb_next(struct sock *sk, struct sk_buff *skb)
+{
+	return skb->next == (struct sk_buff *)&sk->sk_receive_queue ?
+	       NULL : skb->next;
+}
+
+/* Buffers a read took off the queue under u->lock, freed after it. */
+struct unix_read_done {
+	struct sk_buff_head	used;		/* read to the end */
+	struct sk_buff_head	skipped;	/* an out-of-band byte passed by */
+};
+
+/*
+ * The out-of-band mark, as manage_oob(): what a read finds at @skb, the
+ * next buffer it would copy from. The mark ends a read that copied
+ * something, and so does a used-up buffer (an out-of-band byte that
+ * recv(MSG_OOB) took: it stays queued, a zero-length buffer, to keep the
+ * mark) when no other mark is pending. Otherwise a used-up buffer goes,
+ * and the out-of-band byte is read in line (SO_OOBINLINE), passed over by
+ * a peek, or dropped by a read. Returns the buffer to read, or NULL.
+ */
+static struct sk_buff *unix_manage_oob(struct sock *sk, struct sk_buff *skb,
+				       int flags, size_t copied,
+				       struct unix_read_done *done)
+{
+	struct unix_sock *u = unix_sk(sk);
+	bool inline_oob = sock_flag(sk, SOCK_URGINLINE);
+	struct sk_buff *next;
+
+	if (likely(unix_skb_len(skb) && skb != u->oob_skb))
+		return skb;
+	if (!unix_skb_len(skb)) {
+		if (copied && (!u->oob_skb || skb == u->oob_skb))
+			return NULL;
+		next = unix_skb_next(sk, skb);
+		if (!(flags & MSG_PEEK)) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			__skb_queue_tail(&done->used, skb);
+		}
+		skb = next;
+		if (!skb)
+			return NULL;
+	}
+	if (skb != u->oob_skb)
+		return skb;
+	if (copied)
+		return NULL;
+	if (flags & MSG_PEEK)
+		return inline_oob ? skb : unix_skb_next(sk, skb);
+	u->oob_skb = NULL;
+	if (inline_oob)
+		return skb;
+	__skb_unlink(skb, &sk->sk_receive_queue);
+	__skb_queue_tail(&done->skipped, skb);
+	return skb_peek(&sk->sk_receive_queue);
+}
+
+/* Frees what a read took off the queue; no u->lock held. */
+static void unix_read_done_free(struct unix_read_done *done,
+				struct unix_defer *d)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&done->used))) {
+		if (UNIXCB(skb).fp)
+			__skb_queue_tail(&d->free_q, skb);
+		else
+			unix_consume(skb, d);
+	}
+	while ((skb = __skb_dequeue(&done->skipped))) {
+		if (UNIXCB(skb).fp)
+			__skb_queue_tail(&d->free_q, skb);
+		else
+			kfree_skb_reason(skb, SKB_DROP_REASON_UNIX_SKIP_OOB);
+	}
+}
+
+/*
+ * recv(MSG_OOB), as unix_stream_recv_urg(): the out-of-band byte, unless
+ * SO_OOBINLINE keeps it in line or there is none (EINVAL). Its buffer
+ * stays queued, used up, so that a read still stops at the mark.
+ */
+static int unix_stream_recv_urg(struct socket *sock, struct kmsghdr *msg,
+				size_t size, int flags)
+{
+	struct sock *sk = sock->sk;
+	struct unix_sock *u = unix_sk(sk);
+	struct sk_buff *oob;
+	int err;
+
+	unix_state_lock(sk);
+	oob = u->oob_skb;
+	if (sock_flag(sk, SOCK_URGINLINE) || !oob) {
+		unix_state_unlock(sk);
+		return -EINVAL;
+	}
+	/* As Linux, a zero-length read takes the byte all the same. */
+	err = memcpy_to_msg(msg, oob->data + UNIXCB(oob).consumed,
+			    min_t(size_t, size, 1));
+	if (!(flags & MSG_PEEK)) {
+		u->oob_skb = NULL;
+		UNIXCB(oob).consumed++;
+	}
+	unix_state_unlock(sk);
+	if (err)
+		return -EFAULT;
+	msg->msg_flags |= MSG_OOB;
+	return 1;
 }
 
 int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
@@ -232,34 +411,46 @@ int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 	struct sock *sk = sock->sk;
 	struct scm_fp_list *fpl = NULL;
 	struct unix_skb_parms cred = { 0 };
-	struct sk_buff *skb;
-	bool check_creds = false, named = false, partial;
+	struct sk_buff *skb, *last;
+	bool check_creds = false, named = false;
+	struct unix_read_done done;
 	struct unix_defer d;
-	size_t copied = 0, skip = 0;
+	size_t copied = 0, skip, peek_start;
+	unsigned int last_len;
 	int target, err = 0;
 	long timeo;
 
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -EINVAL;
+	if (flags & MSG_OOB)
+		return unix_stream_recv_urg(sock, msg, size, flags);
 	unix_defer_init(&d);
+	skb_queue_head_init(&done.used);
+	skb_queue_head_init(&done.skipped);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, (int)min_t(size_t, size, INT_MAX));
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	peek_start = (size_t)max_t(int, sk_peek_offset(sk, flags), 0);
 
 	do {
 		size_t chunk;
 
+		/* Each pass starts at the queue's head: past what was peeked. */
+		skip = (flags & MSG_PEEK) ? peek_start + copied : 0;
 		unix_state_lock(sk);
-		skb = skb_peek(&sk->sk_receive_queue);
-		while (skb && skip >= unix_skb_len(skb)) {
-			skip -= unix_skb_len(skb);
-			skb = skb->next == (struct sk_buff *)&sk->sk_receive_queue ?
-			      NULL : skb->next;
+		last = skb = skb_peek(&sk->sk_receive_queue);
+		last_len = last ? last->len : 0;
+again:
+		if (skb) {
+			skb = unix_manage_oob(sk, skb, flags, copied, &done);
+			if (!skb && copied) {
+				unix_state_unlock(sk);
+				break;
+			}
 		}
 		if (!skb) {
 			unix_state_unlock(sk);
-			if ((int)copied >= target || (flags & MSG_PEEK && copied))
+			unix_read_done_free(&done, &d);
+			if ((int)copied >= target)
 				break;
 			err = unix_sock_error(sk);
 			if (err)
@@ -271,8 +462,18 @@ int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 				break;
 			}
 			unix_defer_run(sock->net, &d);
-			sk_wait_event(sk, &timeo, unix_rcv_ready(sk));
+			sk_wait_event(sk, &timeo,
+				      unix_rcv_ready_after(sk, last, last_len));
 			continue;
+		}
+		/* A peek offset passes over what was peeked already. */
+		while (skip >= unix_skb_len(skb)) {
+			skip -= unix_skb_len(skb);
+			last = skb;
+			last_len = skb->len;
+			skb = unix_skb_next(sk, skb);
+			if (!skb)
+				goto again;
 		}
 		/* Data from senders with other credentials is not merged. */
 		if (check_creds) {
@@ -282,7 +483,7 @@ int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 				unix_state_unlock(sk);
 				break;
 			}
-		} else if (sock_flag(sk, SOCK_PASSCRED)) {
+		} else if (unix_may_passcred(sk)) {
 			cred = UNIXCB(skb);
 			check_creds = true;
 		}
@@ -301,34 +502,47 @@ int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 		size -= chunk;
 		if (!(flags & MSG_PEEK)) {
 			UNIXCB(skb).consumed += (unsigned int)chunk;
+			sk_peek_offset_bwd(sk, (int)chunk);
 			fpl = UNIXCB(skb).fp;
 			UNIXCB(skb).fp = NULL;
-			partial = unix_skb_len(skb);
-			if (partial) {
+			if (unix_skb_len(skb)) {
+				/* A partly read buffer ends the read. */
 				unix_state_unlock(sk);
-			} else {
-				__skb_unlink(skb, &sk->sk_receive_queue);
-				unix_state_unlock(sk);
-				unix_consume(skb, &d);
-			}
-			if (fpl)
-				unix_notinflight(fpl);
-			/* A partly read buffer, or descriptors, end the read. */
-			if (fpl || partial)
+				if (fpl)
+					unix_notinflight(fpl);
 				break;
-		} else {
+			}
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			__skb_queue_tail(&done.used, skb);
+			unix_state_unlock(sk);
+			unix_read_done_free(&done, &d);
+			/* So do descriptors. */
+			if (fpl) {
+				unix_notinflight(fpl);
+				break;
+			}
+			continue;
+		}
+		sk_peek_offset_fwd(sk, (int)chunk);
+		if (UNIXCB(skb).fp) {
 			skb_get(skb);
 			unix_state_unlock(sk);
-			if (UNIXCB(skb).fp) {
-				fpl = unix_peek_fds(skb);
-				kfree_skb(skb);
-				break;
-			}
+			fpl = unix_peek_fds(skb);
 			kfree_skb(skb);
-			skip += chunk;
+			break;
 		}
+		/* A peek goes on from the next buffer, the lock still held. */
+		skip = 0;
+		last = skb;
+		last_len = skb->len;
+		skb = unix_skb_next(sk, skb);
+		if (skb && size)
+			goto again;
+		unix_state_unlock(sk);
+		break;
 	} while (size);
 
+	unix_read_done_free(&done, &d);
 	if (copied)
 		unix_recv_scm(sock, msg, flags, check_creds ? &cred : NULL, fpl,
 			      &d);
@@ -380,8 +594,9 @@ int unix_dgram_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 	skb = sock_alloc_send_skb(sk, len, msg->msg_flags & MSG_DONTWAIT, &err);
 	if (!skb)
 		goto out;
-	unix_scm_to_skb(&scm, skb, true);
-	err = memcpy_from_msg(skb_put(skb, (unsigned int)len), msg, len);
+	err = unix_scm_to_skb(&scm, skb, true);
+	if (!err)
+		err = memcpy_from_msg(skb_put(skb, (unsigned int)len), msg, len);
 	if (err)
 		goto out_free;
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
@@ -468,16 +683,45 @@ out:
 	return err;
 }
 
+/*
+ * The datagram a read takes (u->lock held), as __skb_try_recv_from_queue():
+ * the head, or for a peek at offset *@off the datagram that holds it, *@off
+ * becoming the offset inside. An empty datagram is peeked once, then
+ * passed over like the bytes before the offset.
+ */
+static struct sk_buff *unix_dgram_pick(struct sock *sk, int flags, int *off)
+{
+	struct sk_buff *skb;
+
+	if (!(flags & MSG_PEEK))
+		return skb_peek(&sk->sk_receive_queue);
+	for (skb = skb_peek(&sk->sk_receive_queue); skb;
+	     skb = unix_skb_next(sk, skb)) {
+		if (*off >= 0 && *off >= (int)skb->len &&
+		    (*off || UNIXCB(skb).peeked)) {
+			*off -= (int)skb->len;
+			continue;
+		}
+		if (!skb->len)
+			UNIXCB(skb).peeked = true;
+		break;
+	}
+	if (*off < 0)
+		*off = 0;
+	return skb;
+}
+
 int unix_dgram_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 		       int flags)
 {
 	struct sock *sk = sock->sk;
 	struct scm_fp_list *fpl = NULL;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *last;
 	struct unix_defer d;
 	unsigned char shutdown;
+	unsigned int last_len;
+	int err, skip;
 	long timeo;
-	int err;
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
@@ -491,7 +735,8 @@ int unix_dgram_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 			unix_state_unlock(sk);
 			goto out;
 		}
-		skb = skb_peek(&sk->sk_receive_queue);
+		skip = sk_peek_offset(sk, flags);
+		skb = unix_dgram_pick(sk, flags, &skip);
 		if (skb) {
 			if (flags & MSG_PEEK) {
 				skb_get(skb);
@@ -505,6 +750,9 @@ int unix_dgram_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 			break;
 		}
 		shutdown = sk->sk_shutdown;
+		/* A peek past the last datagram waits for a new one. */
+		last = skb_peek_tail(&sk->sk_receive_queue);
+		last_len = last ? last->len : 0;
 		unix_state_unlock(sk);
 		/*
 		 * Shut for reading: a datagram socket says EAGAIN when it may
@@ -520,24 +768,27 @@ int unix_dgram_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 		}
 		if (shutdown & RCV_SHUTDOWN)
 			goto out;	/* err 0: end of file */
-		sk_wait_event(sk, &timeo, unix_rcv_ready(sk));
+		sk_wait_event(sk, &timeo, unix_rcv_ready_after(sk, last, last_len));
 	}
 	if (msg->msg_name)
 		unix_copy_addr(msg, skb->sk);
-	if (size > skb->len)
-		size = skb->len;
-	else if (size < skb->len)
+	if (size > skb->len - (unsigned int)skip)
+		size = skb->len - (unsigned int)skip;
+	else if (size < skb->len - (unsigned int)skip)
 		msg->msg_flags |= MSG_TRUNC;
-	err = memcpy_to_msg(msg, skb->data, size);
+	err = memcpy_to_msg(msg, skb->data + skip, size);
 	if (!err) {
 		if (flags & MSG_PEEK) {
+			sk_peek_offset_fwd(sk, (int)size);
 			fpl = unix_peek_fds(skb);
-		} else if (fpl) {
-			unix_notinflight(fpl);
+		} else {
+			sk_peek_offset_bwd(sk, (int)skb->len);
+			if (fpl)
+				unix_notinflight(fpl);
 		}
 		unix_recv_scm(sock, msg, flags, &UNIXCB(skb), fpl, &d);
 		fpl = NULL;
-		err = (flags & MSG_TRUNC) ? (int)skb->len : (int)size;
+		err = (flags & MSG_TRUNC) ? (int)skb->len - skip : (int)size;
 	} else if (fpl) {
 		/* The message is gone with its descriptors, as on Linux. */
 		unix_notinflight(fpl);
