@@ -115,7 +115,7 @@ struct sock {
 	struct wait_queue_head	*sk_wq;		/* the socket's, NULL when orphaned */
 	const struct proto	*sk_prot;
 	atomic_int		sk_refcnt;
-	unsigned long		sk_flags;
+	unsigned long		sk_flags;	/* sock_flag(): atomic bits */
 	int			sk_err;		/* positive errno, reported once */
 	int			sk_err_soft;
 	int			sk_rcvbuf;
@@ -151,19 +151,26 @@ static inline struct usn_net *sock_net(const struct sock *sk)
 	return sk->sk_net;
 }
 
+/*
+ * The flags are atomic bits, as the kernel's set_bit(): a buffer's
+ * destructor (sock_wfree) reads SOCK_DEAD of its writer from whatever
+ * thread frees it, possibly one holding another namespace's lock (an
+ * AF_UNIX peer), while the owner sets bits under its own. Relaxed order:
+ * a flag publishes nothing else.
+ */
 static inline bool sock_flag(const struct sock *sk, enum sock_flags flag)
 {
-	return sk->sk_flags & (1UL << flag);
+	return __atomic_load_n(&sk->sk_flags, __ATOMIC_RELAXED) & (1UL << flag);
 }
 
 static inline void sock_set_flag(struct sock *sk, enum sock_flags flag)
 {
-	sk->sk_flags |= 1UL << flag;
+	__atomic_fetch_or(&sk->sk_flags, 1UL << flag, __ATOMIC_RELAXED);
 }
 
 static inline void sock_reset_flag(struct sock *sk, enum sock_flags flag)
 {
-	sk->sk_flags &= ~(1UL << flag);
+	__atomic_fetch_and(&sk->sk_flags, ~(1UL << flag), __ATOMIC_RELAXED);
 }
 
 static inline void sock_valbool_flag(struct sock *sk, enum sock_flags bit,
