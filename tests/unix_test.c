@@ -823,7 +823,7 @@ TEST(credentials_as_the_kernel)
 
 static int send_fds(const struct api *a, int s, const int *fds, int n)
 {
-	static union {
+	union {		/* on the stack: threads send at once (churn) */
 		char buf[CMSG_SPACE(sizeof(int) * 300)];
 		struct cmsghdr align;
 	} u;

@@ -155,6 +155,7 @@ struct unix_defer {
 	struct {
 		struct sock	*sk;		/* held */
 		unsigned int	events;
+		bool		write_space;	/* and POLLOUT if writable then */
 	}			*wake;
 	unsigned int		nwake, maxwake;
 	struct sk_buff_head	free_q;
@@ -164,6 +165,12 @@ struct unix_defer {
 void unix_defer_init(struct unix_defer *d);
 void unix_defer_wake(struct unix_defer *d, struct sock *sk,
 		     unsigned int events);
+/*
+ * A buffer @writer sent was consumed: wake its writers if it is writable.
+ * That is decided under @writer's namespace lock when the wake runs, for
+ * its state and sndbuf belong to that lock, not to the consumer's.
+ */
+void unix_defer_write_space(struct unix_defer *d, struct sock *writer);
 /* Runs @d at the end of an op; @own is locked on entry and on return. */
 void unix_defer_run(struct usn_net *own, struct unix_defer *d);
 
