@@ -271,7 +271,8 @@ struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
 		if (err)
 			goto fail;
 		err = -EPIPE;
-		if (sk->sk_shutdown & SEND_SHUTDOWN)
+		/* READ_ONCE: a unix peer may shut us down (af_unix.h). */
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 			goto fail;
 		if (atomic_load(&sk->sk_wmem_alloc) < sk->sk_sndbuf)
 			break;
@@ -280,7 +281,8 @@ struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
 			goto fail;
 		sk_wait_event(sk, &timeo,
 			      atomic_load(&sk->sk_wmem_alloc) < sk->sk_sndbuf ||
-			      sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN));
+			      READ_ONCE(sk->sk_err) ||
+			      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN));
 		if (!timeo && atomic_load(&sk->sk_wmem_alloc) >= sk->sk_sndbuf) {
 			err = sock_intr_errno(timeo);
 			goto fail;

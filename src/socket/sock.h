@@ -212,15 +212,16 @@ static inline int sock_rcvlowat(const struct sock *sk, int waitall, int len)
 	return v ? v : 1;
 }
 
-/* Reports and clears the pending error, as sock_error(): -errno or 0. */
+/*
+ * Reports and clears the pending error, as sock_error(): -errno or 0. An
+ * exchange, for a unix socket's error is set by its peer's thread under
+ * the state lock only (af_unix.h), not under our namespace lock.
+ */
 static inline int sock_error(struct sock *sk)
 {
-	int err = sk->sk_err;
-
-	if (!err)
+	if (!READ_ONCE(sk->sk_err))
 		return 0;
-	sk->sk_err = 0;
-	return -err;
+	return -__atomic_exchange_n(&sk->sk_err, 0, __ATOMIC_RELAXED);
 }
 
 static inline int sock_wspace(const struct sock *sk)

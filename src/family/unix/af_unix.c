@@ -256,7 +256,7 @@ static void unix_release_sock(struct sock *sk, bool embrion,
 	unix_unbind(sk);
 	unix_state_lock(sk);
 	sock_orphan(sk);
-	sk->sk_shutdown = SHUTDOWN_MASK;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	skpair = u->peer;
 	u->peer = NULL;
 	sk->sk_state = TCP_CLOSE;
@@ -269,9 +269,9 @@ static void unix_release_sock(struct sock *sk, bool embrion,
 	if (skpair) {
 		if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
 			unix_state_lock(skpair);
-			skpair->sk_shutdown = SHUTDOWN_MASK;
+			WRITE_ONCE(skpair->sk_shutdown, SHUTDOWN_MASK);
 			if (unread || embrion)
-				skpair->sk_err = ECONNRESET;
+				WRITE_ONCE(skpair->sk_err, ECONNRESET);
 			unix_state_unlock(skpair);
 			unix_defer_wake(d, skpair, UNIX_WAKE_ALL);
 		}
@@ -350,7 +350,7 @@ static void unix_dgram_disconnected(struct sock *sk, struct sock *other,
 	/* One side of a two-way datagram pipe went: the other hears of it. */
 	unix_state_lock(other);
 	if (!sock_flag(other, SOCK_DEAD) && unix_sk(other)->peer == sk) {
-		other->sk_err = ECONNRESET;
+		WRITE_ONCE(other->sk_err, ECONNRESET);
 		unix_defer_wake(d, other, POLLERR);
 	}
 	unix_state_unlock(other);
@@ -666,7 +666,7 @@ static int unix_shutdown(struct socket *sock, int mode)
 	mode = (mode + 1) & SHUTDOWN_MASK;
 	unix_defer_init(&d);
 	unix_state_lock(sk);
-	sk->sk_shutdown |= (unsigned char)mode;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | (unsigned char)mode);
 	other = unix_sk(sk)->peer;
 	if (other)
 		sock_hold(other);
@@ -678,7 +678,8 @@ static int unix_shutdown(struct socket *sock, int mode)
 		if (mode & SEND_SHUTDOWN)
 			peer_mode |= RCV_SHUTDOWN;
 		unix_state_lock(other);
-		other->sk_shutdown |= (unsigned char)peer_mode;
+		WRITE_ONCE(other->sk_shutdown,
+			   other->sk_shutdown | (unsigned char)peer_mode);
 		unix_state_unlock(other);
 		unix_defer_wake(&d, other, UNIX_WAKE_ALL);
 	}

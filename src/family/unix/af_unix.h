@@ -14,7 +14,9 @@
  *   u->lock guards u->peer, sk_state, sk_shutdown, sk_err, the receive
  *   queue (data, or embryos of a listener), u->peer_wait and the poll
  *   relays (peer_wake_list). A sender queues into its peer's receive queue
- *   under the peer's u->lock only.
+ *   under the peer's u->lock only. sk_shutdown and sk_err are written
+ *   with WRITE_ONCE: the socket layer's own paths (sock_alloc_send_skb,
+ *   sock_error) read them under the namespace lock alone.
  *
  *   Order: namespace lock -> unix_table_lock (names, socket list) ->
  *   unix_gc_lock -> u->lock; two u->locks are taken in address order

@@ -126,7 +126,7 @@ int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 	other = unix_peer_get(sk);
 	if (!other)
 		goto out_err;
-	if (sk->sk_shutdown & SEND_SHUTDOWN)
+	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 		goto pipe_err;
 
 	while (sent < len) {
@@ -262,7 +262,7 @@ int unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size,
 			err = unix_sock_error(sk);
 			if (err)
 				break;
-			if (sk->sk_shutdown & RCV_SHUTDOWN)
+			if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 				break;
 			if (!timeo) {
 				err = sock_intr_errno(timeo);
