@@ -15,7 +15,9 @@
  *   - an epoll set changed (ADD, MOD, DEL) while sockets of two namespaces
  *     fire and a poll() and a select() wait on the same sockets;
  *   - an AF_UNIX stream across two namespaces, both directions at once,
- *     with small send buffers so that both writers block.
+ *     with small send buffers so that both writers block;
+ *   - unix connects across namespaces while the listener's namespace has
+ *     its sysctls written.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -631,6 +633,67 @@ TEST(unix_stream_both_ways_across_namespaces)
 	}
 	usn_close(cfd);
 	usn_close(afd);
+	usn_close(lfd);
+	usn_unlink(path);
+	pair_teardown();
+}
+
+/* ---- connecting across namespaces while the listener's sysctls change ---- */
+
+#define CONNECTS	60
+
+static void *sysctl_writer(void *p)
+{
+	atomic_int *stop = p;
+	char v[16];
+
+	for (int i = 0; !atomic_load(stop); i++) {
+		snprintf(v, sizeof(v), "%d", 10 + i % 20);
+		usn_sysctl(nb, "net.unix.max_dgram_qlen", NULL, NULL, v);
+		snprintf(v, sizeof(v), "%d", 65536 + (i % 4) * 4096);
+		usn_sysctl(nb, "net.core.wmem_default", NULL, NULL, v);
+		sleep_ms(1);
+	}
+	return NULL;
+}
+
+/*
+ * A connect makes the accepted socket in the listener's namespace, whose
+ * lock the connecting thread does not hold: what it reads there (the
+ * namespace's defaults) must not race with usn_sysctl() writing them.
+ */
+TEST(unix_connects_across_namespaces_while_sysctls_change)
+{
+	char path[64];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	atomic_int stop = 0;
+	pthread_t t;
+	int lfd, cfd, afd, n = 0;
+
+	snprintf(path, sizeof(path), "/tmp/usnet-stress-c-%d", (int)getpid());
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	usn_unlink(path);
+	pair_setup("uc", 0);
+	usn_setns(nb);
+	lfd = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+	ASSERT_TRUE(lfd >= 0);
+	EXPECT_OK(usn_bind(lfd, (struct sockaddr *)&sun, sizeof(sun)));
+	EXPECT_OK(usn_listen(lfd, CONNECTS));
+	pthread_create(&t, NULL, sysctl_writer, &stop);
+	usn_setns(na);
+	for (int i = 0; i < CONNECTS; i++) {
+		cfd = usn_socket(AF_UNIX, SOCK_STREAM, 0);
+		if (cfd < 0)
+			break;
+		if (!usn_connect(cfd, (struct sockaddr *)&sun, sizeof(sun)))
+			n++;
+		afd = usn_accept(lfd, NULL, NULL);
+		usn_close(afd);
+		usn_close(cfd);
+	}
+	atomic_store(&stop, 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(n, CONNECTS);
 	usn_close(lfd);
 	usn_unlink(path);
 	pair_teardown();

@@ -91,8 +91,9 @@ void sock_init_data(struct socket *sock, struct sock *sk)
 	skb_queue_head_init(&sk->sk_receive_queue);
 	skb_queue_head_init(&sk->sk_write_queue);
 	skb_queue_head_init(&sk->sk_error_queue);
-	sk->sk_rcvbuf = net->sysctl.rmem_default;
-	sk->sk_sndbuf = net->sysctl.wmem_default;
+	/* READ_ONCE: a unix embryo is made under another namespace's lock. */
+	sk->sk_rcvbuf = READ_ONCE(net->sysctl.rmem_default);
+	sk->sk_sndbuf = READ_ONCE(net->sysctl.wmem_default);
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_rcvlowat = 1;
 	sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT;
