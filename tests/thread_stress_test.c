@@ -652,6 +652,10 @@ static void *sysctl_writer(void *p)
 		usn_sysctl(nb, "net.unix.max_dgram_qlen", NULL, NULL, v);
 		snprintf(v, sizeof(v), "%d", 65536 + (i % 4) * 4096);
 		usn_sysctl(nb, "net.core.wmem_default", NULL, NULL, v);
+		snprintf(v, sizeof(v), "%d", 4096 + i % 2);
+		usn_sysctl(nb, "net.core.somaxconn", NULL, NULL, v);
+		snprintf(v, sizeof(v), "%d", 65536 + i % 2);
+		usn_sysctl(nb, "net.usnet.socket_max", NULL, NULL, v);
 		sleep_ms(1);
 	}
 	return NULL;
@@ -660,7 +664,9 @@ static void *sysctl_writer(void *p)
 /*
  * A connect makes the accepted socket in the listener's namespace, whose
  * lock the connecting thread does not hold: what it reads there (the
- * namespace's defaults) must not race with usn_sysctl() writing them.
+ * namespace's defaults) must not race with usn_sysctl() writing them; nor
+ * may listen() and accept(), which read somaxconn and socket_max before
+ * they take any namespace lock.
  */
 TEST(unix_connects_across_namespaces_while_sysctls_change)
 {
@@ -689,6 +695,7 @@ TEST(unix_connects_across_namespaces_while_sysctls_change)
 			n++;
 		afd = usn_accept(lfd, NULL, NULL);
 		usn_close(afd);
+		usn_listen(lfd, CONNECTS);
 		usn_close(cfd);
 	}
 	atomic_store(&stop, 1);

@@ -127,7 +127,7 @@ static long sys_listen(int fd, int backlog)
 	sock = sockfd_lookup_light(fd, &err, &file);
 	if (!sock)
 		return err;
-	somaxconn = sock->net->sysctl.somaxconn;
+	somaxconn = READ_ONCE(sock->net->sysctl.somaxconn);	/* unlocked */
 	if ((unsigned int)backlog > (unsigned int)somaxconn)
 		backlog = somaxconn;
 	err = security_socket_listen(sock, backlog);
