@@ -17,7 +17,9 @@
  *   - an AF_UNIX stream across two namespaces, both directions at once,
  *     with small send buffers so that both writers block;
  *   - unix connects across namespaces while the listener's namespace has
- *     its sysctls written.
+ *     its sysctls written;
+ *   - a sender in an external-mode namespace blocked on a full socket of a
+ *     threaded one, woken by the reader's thread.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -704,4 +706,66 @@ TEST(unix_connects_across_namespaces_while_sysctls_change)
 	usn_close(lfd);
 	usn_unlink(path);
 	pair_teardown();
+}
+
+/* ---- an external-mode sender blocked on a threaded namespace's socket ---- */
+
+#define EXT_DGRAMS	200
+
+struct ext_rx {
+	int	fd;
+	int	got;
+};
+
+static void *ext_drain(void *p)
+{
+	struct ext_rx *r = p;
+	char buf[8];
+
+	while (r->got < EXT_DGRAMS && usn_recv(r->fd, buf, sizeof(buf), 0) > 0)
+		if (++r->got % 16 == 0)
+			sleep_ms(1);
+	return NULL;
+}
+
+/*
+ * A sender in an external-mode namespace fills a datagram socket of a
+ * threaded one and sleeps on its queue, driving its own namespace while
+ * it waits; the reader wakes it from its own thread through the state
+ * lock of the full socket, with no namespace lock in common.
+ */
+TEST(external_sender_woken_from_a_threaded_namespace)
+{
+	struct usn_net *ext = usn_net_create("stress-ext", USN_NET_EXTERNAL);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ext_rx r = { .got = 0 };
+	socklen_t len;
+	pthread_t t;
+	int tx, sent = 0;
+
+	ASSERT_TRUE(ext);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/usnet-stress-x-%d",
+		 (int)getpid());
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			  strlen(sun.sun_path) + 1);
+	usn_unlink(sun.sun_path);
+	usn_setns(NULL);
+	r.fd = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_TRUE(r.fd >= 0);
+	EXPECT_OK(usn_bind(r.fd, (struct sockaddr *)&sun, len));
+	usn_setns(ext);
+	tx = usn_socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_TRUE(tx >= 0);
+	pthread_create(&t, NULL, ext_drain, &r);
+	for (int i = 0; i < EXT_DGRAMS; i++)
+		if (usn_sendto(tx, "d", 1, 0, (struct sockaddr *)&sun, len) == 1)
+			sent++;
+	pthread_join(t, NULL);
+	EXPECT_EQ(sent, EXT_DGRAMS);
+	EXPECT_EQ(r.got, EXT_DGRAMS);
+	usn_close(tx);
+	usn_setns(NULL);
+	usn_close(r.fd);
+	usn_unlink(sun.sun_path);
+	EXPECT_OK(usn_net_destroy(ext));
 }
