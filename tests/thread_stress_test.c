@@ -117,7 +117,7 @@ static void *tcp_reader(void *p)
 	while ((n = usn_recv(c->fd, buf, sizeof(buf), 0)) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (id < 0)
-				id = buf[0];	/* the first byte names the stream */
+				id = buf[0];	/* names the stream */
 			if (buf[i] != pattern(id, c->got + (size_t)i))
 				c->ok = false;
 		}
@@ -215,13 +215,13 @@ TEST(tcp_between_namespaces_over_a_lossy_memlink)
 	pair_teardown();
 }
 
-/* ---- O_NONBLOCK flipped during I/O ---------------------------------------- */
+/* ---- O_NONBLOCK flipped during I/O --------------------------------------- */
 
 #define FLIPS		400
 #define DATAGRAMS	400
 
 struct flip_arg {
-	int		fd;		/* the receiver, shared by all threads */
+	int		fd;		/* the receiver, shared */
 	int		port;
 	atomic_int	stop;
 	atomic_int	got;
@@ -281,8 +281,10 @@ TEST(nonblocking_flag_flips_during_io)
 	f.fd = usn_socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_TRUE(f.fd >= 0);
 	EXPECT_OK(usn_bind(f.fd, (struct sockaddr *)&at, sizeof(at)));
-	EXPECT_OK(usn_setsockopt(f.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	EXPECT_OK(usn_setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)));
+	EXPECT_OK(usn_setsockopt(f.fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				 sizeof(tv)));
+	EXPECT_OK(usn_setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &big,
+				 sizeof(big)));
 	pthread_create(&rx, NULL, flip_receiver, &f);
 	pthread_create(&fl, NULL, flipper, &f);
 	pthread_create(&tx, NULL, flip_sender, &f);
@@ -298,7 +300,7 @@ TEST(nonblocking_flag_flips_during_io)
 	usn_close(f.fd);
 }
 
-/* ---- the descriptor table ------------------------------------------------- */
+/* ---- the descriptor table ------------------------------------------------ */
 
 #define CHURN_THREADS	4
 #define CHURN_ROUNDS	150
@@ -317,7 +319,8 @@ static void *fd_churner(void *p)
 			fd = usn_epoll_create1(EPOLL_CLOEXEC);
 			break;
 		default:
-			fd = usn_socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ? -1 : sv[0];
+			fd = usn_socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ?
+			     -1 : sv[0];
 			if (fd >= 0) {
 				usn_send(sv[1], "y", 1, 0);
 				usn_close(sv[1]);
@@ -353,7 +356,7 @@ TEST(descriptor_table_churn)
 	}
 }
 
-/* ---- epoll, poll and select across two namespaces ------------------------- */
+/* ---- epoll, poll and select across two namespaces ------------------------ */
 
 #define EP_SOCKS	4	/* per namespace */
 #define EP_ROUNDS	150
@@ -492,8 +495,10 @@ TEST(epoll_set_changes_while_two_namespaces_fire)
 		usn_setns(i < EP_SOCKS ? na : nb);
 		e.fd[i] = usn_socket(AF_INET, SOCK_DGRAM, 0);
 		ASSERT_TRUE(e.fd[i] >= 0);
-		EXPECT_OK(usn_bind(e.fd[i], (struct sockaddr *)&at, sizeof(at)));
-		ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = e.fd[i] };
+		EXPECT_OK(usn_bind(e.fd[i], (struct sockaddr *)&at,
+				   sizeof(at)));
+		ev = (struct epoll_event){ .events = EPOLLIN,
+					   .data.fd = e.fd[i] };
 		EXPECT_OK(usn_epoll_ctl(e.ep, EPOLL_CTL_ADD, e.fd[i], &ev));
 	}
 	usn_setns(NULL);
@@ -509,13 +514,16 @@ TEST(epoll_set_changes_while_two_namespaces_fire)
 	pthread_join(pt, NULL);
 	pthread_join(wt, NULL);
 	EXPECT_TRUE(atomic_load(&e.epoll_events) > 0);
-	EXPECT_TRUE(atomic_load(&e.poll_events) + atomic_load(&e.select_events) > 0);
+	EXPECT_TRUE(atomic_load(&e.poll_events) +
+		    atomic_load(&e.select_events) > 0);
 
 	/* Whatever the churn left, a level-triggered set still hears both. */
 	for (int i = 0; i < 2 * EP_SOCKS; i++) {
-		ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = e.fd[i] };
+		ev = (struct epoll_event){ .events = EPOLLIN,
+					   .data.fd = e.fd[i] };
 		if (usn_epoll_ctl(e.ep, EPOLL_CTL_MOD, e.fd[i], &ev))
-			EXPECT_OK(usn_epoll_ctl(e.ep, EPOLL_CTL_ADD, e.fd[i], &ev));
+			EXPECT_OK(usn_epoll_ctl(e.ep, EPOLL_CTL_ADD, e.fd[i],
+						&ev));
 	}
 	atomic_store(&e.stop, 0);
 	atomic_store(&e.epoll_events, 0);
@@ -541,7 +549,7 @@ TEST(epoll_set_changes_while_two_namespaces_fire)
 	pair_teardown();
 }
 
-/* ---- AF_UNIX stream across namespaces, both ways --------------------------- */
+/* ---- AF_UNIX stream across namespaces, both ways ------------------------- */
 
 #define UNIX_BYTES	(256 * 1024)
 
@@ -611,12 +619,14 @@ TEST(unix_stream_both_ways_across_namespaces)
 	usn_setns(na);
 	cfd = usn_socket(AF_UNIX, SOCK_STREAM, 0);
 	ASSERT_TRUE(cfd >= 0);
-	EXPECT_OK(usn_setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	EXPECT_OK(usn_setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &small,
+				 sizeof(small)));
 	EXPECT_OK(usn_connect(cfd, (struct sockaddr *)&sun, sizeof(sun)));
 	usn_setns(nb);
 	afd = usn_accept(lfd, NULL, NULL);
 	ASSERT_TRUE(afd >= 0);
-	EXPECT_OK(usn_setsockopt(afd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	EXPECT_OK(usn_setsockopt(afd, SOL_SOCKET, SO_SNDBUF, &small,
+				 sizeof(small)));
 	/* Stream 0: client to server; stream 1: server to client. */
 	w[0] = (struct ux_arg){ .fd = cfd, .id = 0, .net = na };
 	r[0] = (struct ux_arg){ .fd = afd, .id = 0, .net = nb };
@@ -758,7 +768,8 @@ TEST(external_sender_woken_from_a_threaded_namespace)
 	ASSERT_TRUE(tx >= 0);
 	pthread_create(&t, NULL, ext_drain, &r);
 	for (int i = 0; i < EXT_DGRAMS; i++)
-		if (usn_sendto(tx, "d", 1, 0, (struct sockaddr *)&sun, len) == 1)
+		if (usn_sendto(tx, "d", 1, 0, (struct sockaddr *)&sun,
+			       len) == 1)
 			sent++;
 	pthread_join(t, NULL);
 	EXPECT_EQ(sent, EXT_DGRAMS);

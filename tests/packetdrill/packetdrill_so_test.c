@@ -640,7 +640,8 @@ TEST(epoll_wait_blocks_until_listener_readable)
 	inject(&s);
 	ASSERT_TRUE(sniff(&r, &t, 1000));
 	EXPECT_EQ(r.flags, TH_SYN | TH_ACK);
-	EXPECT_TRUE(!sc_done());	/* not readable before the handshake ends */
+	/* not readable before the handshake ends */
+	EXPECT_TRUE(!sc_done());
 	s = (struct pd_seg){ .sport = 40001, .dport = 8081, .seq = 2,
 			     .ack = r.seq + 1, .flags = TH_ACK, .win = 257 };
 	opt_ts(&s, 101, ts_val(&r));

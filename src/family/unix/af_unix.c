@@ -205,7 +205,7 @@ struct sock *unix_create1(struct usn_net *net, struct socket *sock, int type)
 	INIT_LIST_HEAD(&u->peer_wake_list);
 	INIT_LIST_HEAD(&u->peer_wake_link);
 	INIT_LIST_HEAD(&u->gc_link);
-	/* @net may be a listener's, locked by no one here (unix_stream_connect). */
+	/* @net may be a listener's, not locked here (unix_stream_connect). */
 	u->max_ack_backlog = READ_ONCE(net->sysctl.unix_max_dgram_qlen);
 	unix_table_lock();
 	list_add_tail(&u->all_link, &unix_all_socks);

@@ -157,7 +157,7 @@ struct unix_defer {
 	struct {
 		struct sock	*sk;		/* held */
 		unsigned int	events;
-		bool		write_space;	/* and POLLOUT if writable then */
+		bool		write_space;	/* + POLLOUT if writable */
 	}			*wake;
 	unsigned int		nwake, maxwake;
 	struct sk_buff_head	free_q;
