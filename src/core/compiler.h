@@ -24,6 +24,14 @@
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #define max_t(type, a, b)	((type)(a) > (type)(b) ? (type)(a) : (type)(b))
 
+/*
+ * A field that one thread writes under a lock while another reads it
+ * without that lock (a flag checked before taking it): whole loads and
+ * stores, with no order implied, as the kernel's macros of these names.
+ */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
 #define ALIGN_UP(x, a)		(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 
 #define __public	__attribute__((visibility("default")))

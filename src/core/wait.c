@@ -56,7 +56,7 @@ void waiter_reset(struct usn_waiter *w)
 	uint64_t v;
 
 	pthread_mutex_lock(&w->lock);
-	w->woken = false;
+	__atomic_store_n(&w->woken, false, __ATOMIC_RELAXED);
 	if (w->efd >= 0)
 		while (read(w->efd, &v, sizeof(v)) > 0)
 			;
@@ -69,7 +69,7 @@ void waiter_wake(struct usn_waiter *w)
 
 	pthread_mutex_lock(&w->lock);
 	if (!w->woken) {
-		w->woken = true;
+		__atomic_store_n(&w->woken, true, __ATOMIC_RELEASE);
 		if (w->use_efd) {
 			if (write(w->efd, &one, sizeof(one)) < 0) {
 				/* the counter cannot overflow at one write per wake */

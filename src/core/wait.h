@@ -27,6 +27,10 @@
 struct usn_waiter {
 	pthread_mutex_t	lock;
 	pthread_cond_t	cond;
+	/*
+	 * Set under @lock, but read without it by an external or simulated
+	 * sleep, which polls it between steps: atomic stores and loads.
+	 */
 	bool		woken;
 	bool		use_efd;	/* sleeping in poll() on efd, not on cond */
 	int		efd;		/* eventfd, created on first external wait */

@@ -261,7 +261,14 @@ static int intvec_format(const struct sysctl_entry *e, const void *f,
 static void intvec_store(const struct sysctl_entry *e, void *f,
 			 const union sysctl_val *v)
 {
-	memcpy(f, v->ints, sizeof(int) * (size_t)e->count);
+	int *ints = f;
+
+	/*
+	 * Whole stores: a few readers hold another namespace's lock, not
+	 * ours, and read with READ_ONCE (a unix connect across namespaces).
+	 */
+	for (int i = 0; i < e->count; i++)
+		WRITE_ONCE(ints[i], v->ints[i]);
 }
 
 /* ---- SYSCTL_STRING ------------------------------------------------------ */

@@ -93,8 +93,9 @@ void sock_init_data(struct socket *sock, struct sock *sk)
 	skb_queue_head_init(&sk->sk_receive_queue);
 	skb_queue_head_init(&sk->sk_write_queue);
 	skb_queue_head_init(&sk->sk_error_queue);
-	sk->sk_rcvbuf = net->sysctl.rmem_default;
-	sk->sk_sndbuf = net->sysctl.wmem_default;
+	/* READ_ONCE: a unix embryo is made under another namespace's lock. */
+	sk->sk_rcvbuf = READ_ONCE(net->sysctl.rmem_default);
+	sk->sk_sndbuf = READ_ONCE(net->sysctl.wmem_default);
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_rcvlowat = 1;
 	sk->sk_peek_off = -1;
@@ -274,7 +275,8 @@ struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
 		if (err)
 			goto fail;
 		err = -EPIPE;
-		if (sk->sk_shutdown & SEND_SHUTDOWN)
+		/* READ_ONCE: a unix peer may shut us down (af_unix.h). */
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 			goto fail;
 		if (atomic_load(&sk->sk_wmem_alloc) < sk->sk_sndbuf)
 			break;
@@ -283,7 +285,8 @@ struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned long size,
 			goto fail;
 		sk_wait_event(sk, &timeo,
 			      atomic_load(&sk->sk_wmem_alloc) < sk->sk_sndbuf ||
-			      sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN));
+			      READ_ONCE(sk->sk_err) ||
+			      (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN));
 		if (!timeo && atomic_load(&sk->sk_wmem_alloc) >= sk->sk_sndbuf) {
 			err = sock_intr_errno(timeo);
 			goto fail;

@@ -131,7 +131,7 @@ struct sock {
 	struct wait_queue_head	*sk_wq;		/* the socket's, NULL when orphaned */
 	const struct proto	*sk_prot;
 	atomic_int		sk_refcnt;
-	unsigned long		sk_flags;
+	unsigned long		sk_flags;	/* sock_flag(): atomic bits */
 	int			sk_err;		/* positive errno, reported once */
 	int			sk_err_soft;
 	int			sk_rcvbuf;
@@ -168,19 +168,26 @@ static inline struct usn_net *sock_net(const struct sock *sk)
 	return sk->sk_net;
 }
 
+/*
+ * The flags are atomic bits, as the kernel's set_bit(): a buffer's
+ * destructor (sock_wfree) reads SOCK_DEAD of its writer from whatever
+ * thread frees it, possibly one holding another namespace's lock (an
+ * AF_UNIX peer), while the owner sets bits under its own. Relaxed order:
+ * a flag publishes nothing else.
+ */
 static inline bool sock_flag(const struct sock *sk, enum sock_flags flag)
 {
-	return sk->sk_flags & (1UL << flag);
+	return __atomic_load_n(&sk->sk_flags, __ATOMIC_RELAXED) & (1UL << flag);
 }
 
 static inline void sock_set_flag(struct sock *sk, enum sock_flags flag)
 {
-	sk->sk_flags |= 1UL << flag;
+	__atomic_fetch_or(&sk->sk_flags, 1UL << flag, __ATOMIC_RELAXED);
 }
 
 static inline void sock_reset_flag(struct sock *sk, enum sock_flags flag)
 {
-	sk->sk_flags &= ~(1UL << flag);
+	__atomic_fetch_and(&sk->sk_flags, ~(1UL << flag), __ATOMIC_RELAXED);
 }
 
 static inline void sock_valbool_flag(struct sock *sk, enum sock_flags bit,
@@ -243,15 +250,16 @@ static inline void sk_peek_offset_fwd(struct sock *sk, int val)
 	sk_peek_offset_bwd(sk, -val);
 }
 
-/* Reports and clears the pending error, as sock_error(): -errno or 0. */
+/*
+ * Reports and clears the pending error, as sock_error(): -errno or 0. An
+ * exchange, for a unix socket's error is set by its peer's thread under
+ * the state lock only (af_unix.h), not under our namespace lock.
+ */
 static inline int sock_error(struct sock *sk)
 {
-	int err = sk->sk_err;
-
-	if (!err)
+	if (!READ_ONCE(sk->sk_err))
 		return 0;
-	sk->sk_err = 0;
-	return -err;
+	return -__atomic_exchange_n(&sk->sk_err, 0, __ATOMIC_RELAXED);
 }
 
 static inline int sock_wspace(const struct sock *sk)

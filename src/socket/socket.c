@@ -49,7 +49,9 @@ static struct socket *sock_alloc(struct usn_net *net)
 {
 	struct socket *sock;
 
-	if (atomic_fetch_add(&net->sockets, 1) >= net->sysctl.socket_max) {
+	/* READ_ONCE: no namespace lock yet; usn_sysctl() may write it. */
+	if (atomic_fetch_add(&net->sockets, 1) >=
+	    READ_ONCE(net->sysctl.socket_max)) {
 		atomic_fetch_sub(&net->sockets, 1);
 		return NULL;
 	}

@@ -180,7 +180,12 @@ struct file_operations {
 
 struct epitem;
 
-/* An open file: shared by dup()ed fds, as the kernel's struct file. */
+/*
+ * An open file: shared by dup()ed fds, as the kernel's struct file.
+ * f_flags and f_owner change (fcntl, FIONBIO) while other threads use the
+ * file with no lock in common: they are read and written atomically, with
+ * file_flags() and file_set_flags() for the flags.
+ */
 struct file {
 	atomic_int		f_count;
 	unsigned int		f_flags;	/* O_NONBLOCK, O_ASYNC */
@@ -193,6 +198,23 @@ struct file {
 };
 
 extern const struct file_operations socket_file_ops;
+
+static inline unsigned int file_flags(const struct file *file)
+{
+	return __atomic_load_n(&file->f_flags, __ATOMIC_RELAXED);
+}
+
+/* Sets the flags in @mask to their value in @val, the others unchanged. */
+static inline void file_set_flags(struct file *file, unsigned int mask,
+				  unsigned int val)
+{
+	unsigned int old = file_flags(file);
+
+	while (!__atomic_compare_exchange_n(&file->f_flags, &old,
+					    (old & ~mask) | (val & mask), false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
 
 /* The socket behind @file, or NULL when it is not a socket (ENOTSOCK). */
 static inline struct socket *sock_from_file(struct file *file)

@@ -32,12 +32,11 @@ static long sock_fcntl(int fd, struct file *file, int cmd, long arg)
 
 	switch (cmd) {
 	case F_GETFL:
-		return O_RDWR | (long)file->f_flags;
+		return O_RDWR | (long)file_flags(file);
 	case F_SETFL:
 		if (arg & O_ASYNC)
 			return -EINVAL;	/* SIGIO delivery is not supported yet */
-		file->f_flags = (file->f_flags & ~SETFL_MASK) |
-				((unsigned int)arg & SETFL_MASK);
+		file_set_flags(file, SETFL_MASK, (unsigned int)arg);
 		return 0;
 	case F_GETFD:
 		r = fd_get_cloexec(fd);
@@ -54,9 +53,9 @@ static long sock_fcntl(int fd, struct file *file, int cmd, long arg)
 			atomic_fetch_sub(&file->f_count, 1);
 		return r;
 	case F_GETOWN:
-		return file->f_owner;
+		return __atomic_load_n(&file->f_owner, __ATOMIC_RELAXED);
 	case F_SETOWN:
-		file->f_owner = (pid_t)arg;
+		__atomic_store_n(&file->f_owner, (pid_t)arg, __ATOMIC_RELAXED);
 		return 0;
 	default:
 		return -EINVAL;
@@ -91,10 +90,7 @@ static long sock_ioctl(int fd, struct file *file, unsigned long cmd, void *argp)
 		if (!argp)
 			return -EFAULT;
 		on = *(int *)argp;
-		if (on)
-			file->f_flags |= O_NONBLOCK;
-		else
-			file->f_flags &= ~(unsigned int)O_NONBLOCK;
+		file_set_flags(file, O_NONBLOCK, on ? O_NONBLOCK : 0);
 		return 0;
 	case FIOASYNC:
 		return -EINVAL;		/* SIGIO delivery is not supported yet */

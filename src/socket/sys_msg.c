@@ -59,7 +59,7 @@ static long sock_recvmsg(struct socket *sock, struct kmsghdr *msg, int flags)
 long __sys_sendmsg_k(struct socket *sock, struct file *file,
 		     struct kmsghdr *msg, int flags)
 {
-	if (file->f_flags & O_NONBLOCK)
+	if (file_flags(file) & O_NONBLOCK)
 		flags |= MSG_DONTWAIT;
 	msg->msg_flags = (unsigned int)flags;
 	return sock_sendmsg(sock, msg);
@@ -68,7 +68,7 @@ long __sys_sendmsg_k(struct socket *sock, struct file *file,
 long __sys_recvmsg_k(struct socket *sock, struct file *file,
 		     struct kmsghdr *msg, int flags)
 {
-	if (file->f_flags & O_NONBLOCK)
+	if (file_flags(file) & O_NONBLOCK)
 		flags |= MSG_DONTWAIT;
 	return sock_recvmsg(sock, msg, flags);
 }

@@ -127,7 +127,7 @@ static long sys_listen(int fd, int backlog)
 	sock = sockfd_lookup_light(fd, &err, &file);
 	if (!sock)
 		return err;
-	somaxconn = sock->net->sysctl.somaxconn;
+	somaxconn = READ_ONCE(sock->net->sysctl.somaxconn);	/* unlocked */
 	if ((unsigned int)backlog > (unsigned int)somaxconn)
 		backlog = somaxconn;
 	err = security_socket_listen(sock, backlog);
@@ -157,7 +157,7 @@ static long do_accept(struct socket *sock, struct file *file,
 	if (err)
 		goto out_release;
 	err = SOCK_LOCKED(sock, sock->ops->accept(sock, newsock,
-			  (int)file->f_flags | flags, false));
+			  (int)file_flags(file) | flags, false));
 	if (err < 0)
 		goto out_release;
 
@@ -232,7 +232,7 @@ static long sys_connect(int fd, const struct sockaddr *uservaddr, int addrlen)
 	if (!err)
 		err = SOCK_LOCKED(sock, sock->ops->connect(sock,
 				  (struct sockaddr *)&address, addrlen,
-				  (int)file->f_flags));
+				  (int)file_flags(file)));
 	fput(file);
 	return err;
 }

@@ -13,8 +13,8 @@
  * settings: MSS 1460, window scale 8 (tcp_rmem[2] = 15 MiB), SACK and
  * timestamps, a 1 s initial RTO, the options in Linux's order.
  *
- * Under AddressSanitizer RTLD_DEEPBIND is left out: the sanitizer refuses
- * to dlopen with it (its interceptors would be bypassed).
+ * Under AddressSanitizer or ThreadSanitizer RTLD_DEEPBIND is left out: the
+ * sanitizers refuse to dlopen with it (their interceptors would be bypassed).
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -28,14 +28,14 @@
 #include "pd_wire.h"
 #include "test.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define PD_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PD_SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PD_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define PD_SANITIZED 1
 #endif
 #endif
-#ifdef PD_ASAN
+#ifdef PD_SANITIZED
 #define PD_DLOPEN_FLAGS	(RTLD_NOW | RTLD_LOCAL)
 #else
 #define PD_DLOPEN_FLAGS	(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
@@ -96,7 +96,8 @@ static struct {
 	pthread_mutex_t	lock;
 	pthread_cond_t	cond;
 	pid_t		tid;
-	bool		pending, done, quit;
+	bool		pending, done, quit;	/* tid and these: under lock */
+	bool		running;		/* the main thread's own */
 	enum call_kind	kind;
 	int		fd;
 	struct sockaddr_in sin;
@@ -149,11 +150,9 @@ static void *syscall_thread(void *arg)
 
 static void sc_start(enum call_kind kind, int fd)
 {
-	static bool running;
-
-	if (!running) {
+	if (!sc.running) {
 		pthread_create(&sc.th, NULL, syscall_thread, NULL);
-		running = true;
+		sc.running = true;
 	}
 	pthread_mutex_lock(&sc.lock);
 	sc.kind = kind;
@@ -186,13 +185,28 @@ static bool sc_wait(int ms)
 	return done;
 }
 
+/* Whether the blocking call has returned (a glance, not a wait). */
+static bool sc_done(void)
+{
+	bool done;
+
+	pthread_mutex_lock(&sc.lock);
+	done = sc.done;
+	pthread_mutex_unlock(&sc.lock);
+	return done;
+}
+
 /* The scheduler state of the syscall thread: 'S' while it sleeps. */
 static char sc_state(void)
 {
 	char path[64], line[512], *p;
+	pid_t tid;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)sc.tid);
+	pthread_mutex_lock(&sc.lock);
+	tid = sc.tid;
+	pthread_mutex_unlock(&sc.lock);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
 	f = fopen(path, "r");
 	if (!f)
 		return '?';
@@ -205,7 +219,7 @@ static char sc_state(void)
 #define EXPECT_BLOCKED()						\
 	do {								\
 		usleep(50000);						\
-		EXPECT_TRUE(!sc.done);					\
+		EXPECT_TRUE(!sc_done());				\
 		EXPECT_EQ(sc_state(), 'S');				\
 	} while (0)
 
@@ -478,7 +492,7 @@ TEST(active_open_rto_blocking_recv_teardown)
 	/* the timer wheel ticks in 1 ms jiffies, as Linux's with HZ=1000 */
 	EXPECT_TRUE(t2 - t1 >= 998000 && t2 - t1 < 1100000);
 	EXPECT_TRUE(tsv - tsv1 >= 1000 && tsv - tsv1 < 1100);
-	EXPECT_TRUE(!sc.done);
+	EXPECT_TRUE(!sc_done());
 
 	/* < S. 0:0(0) ack 1 win 65535 <...,wscale 7>  ->  > . 1:1(0) ack 1 */
 	s = (struct pd_seg){ .sport = 8080, .dport = lport, .seq = rseq,
@@ -626,7 +640,8 @@ TEST(epoll_wait_blocks_until_listener_readable)
 	inject(&s);
 	ASSERT_TRUE(sniff(&r, &t, 1000));
 	EXPECT_EQ(r.flags, TH_SYN | TH_ACK);
-	EXPECT_TRUE(!sc.done);		/* not readable before the handshake ends */
+	/* not readable before the handshake ends */
+	EXPECT_TRUE(!sc_done());
 	s = (struct pd_seg){ .sport = 40001, .dport = 8081, .seq = 2,
 			     .ack = r.seq + 1, .flags = TH_ACK, .win = 257 };
 	opt_ts(&s, 101, ts_val(&r));
@@ -643,7 +658,7 @@ TEST(epoll_wait_blocks_until_listener_readable)
 /* Ends the syscall thread after the last test (registered last). */
 TEST(zz_end_syscall_thread)
 {
-	if (!sc.tid)
+	if (!sc.running)
 		return;
 	pthread_mutex_lock(&sc.lock);
 	sc.quit = true;

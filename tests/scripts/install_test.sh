@@ -16,6 +16,7 @@ command -v pkg-config >/dev/null || { echo "SKIPPED: pkg-config not installed"; 
 # A sanitized build's libraries need the sanitizer runtimes in the program too.
 san=
 grep -q '^USNET_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && san="-fsanitize=address,undefined"
+grep -q '^USNET_TSAN:BOOL=ON' "$build/CMakeCache.txt" && san="-fsanitize=thread"
 cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
 
 cmake --install "$build" --prefix "$tmp/usr" >"$tmp/install.log" 2>&1

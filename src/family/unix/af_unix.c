@@ -205,7 +205,8 @@ struct sock *unix_create1(struct usn_net *net, struct socket *sock, int type)
 	INIT_LIST_HEAD(&u->peer_wake_list);
 	INIT_LIST_HEAD(&u->peer_wake_link);
 	INIT_LIST_HEAD(&u->gc_link);
-	u->max_ack_backlog = net->sysctl.unix_max_dgram_qlen;
+	/* @net may be a listener's, not locked here (unix_stream_connect). */
+	u->max_ack_backlog = READ_ONCE(net->sysctl.unix_max_dgram_qlen);
 	unix_table_lock();
 	list_add_tail(&u->all_link, &unix_all_socks);
 	unix_table_unlock();
@@ -256,7 +257,7 @@ static void unix_release_sock(struct sock *sk, bool embrion,
 	unix_unbind(sk);
 	unix_state_lock(sk);
 	sock_orphan(sk);
-	sk->sk_shutdown = SHUTDOWN_MASK;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	skpair = u->peer;
 	u->peer = NULL;
 	sk->sk_state = TCP_CLOSE;
@@ -270,9 +271,9 @@ static void unix_release_sock(struct sock *sk, bool embrion,
 	if (skpair) {
 		if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
 			unix_state_lock(skpair);
-			skpair->sk_shutdown = SHUTDOWN_MASK;
+			WRITE_ONCE(skpair->sk_shutdown, SHUTDOWN_MASK);
 			if (unread || embrion)
-				skpair->sk_err = ECONNRESET;
+				WRITE_ONCE(skpair->sk_err, ECONNRESET);
 			unix_state_unlock(skpair);
 			unix_defer_wake(d, skpair, UNIX_WAKE_ALL);
 		}
@@ -351,7 +352,7 @@ static void unix_dgram_disconnected(struct sock *sk, struct sock *other,
 	/* One side of a two-way datagram pipe went: the other hears of it. */
 	unix_state_lock(other);
 	if (!sock_flag(other, SOCK_DEAD) && unix_sk(other)->peer == sk) {
-		other->sk_err = ECONNRESET;
+		WRITE_ONCE(other->sk_err, ECONNRESET);
 		unix_defer_wake(d, other, POLLERR);
 	}
 	unix_state_unlock(other);
@@ -667,7 +668,7 @@ static int unix_shutdown(struct socket *sock, int mode)
 	mode = (mode + 1) & SHUTDOWN_MASK;
 	unix_defer_init(&d);
 	unix_state_lock(sk);
-	sk->sk_shutdown |= (unsigned char)mode;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | (unsigned char)mode);
 	other = unix_sk(sk)->peer;
 	if (other)
 		sock_hold(other);
@@ -679,7 +680,8 @@ static int unix_shutdown(struct socket *sock, int mode)
 		if (mode & SEND_SHUTDOWN)
 			peer_mode |= RCV_SHUTDOWN;
 		unix_state_lock(other);
-		other->sk_shutdown |= (unsigned char)peer_mode;
+		WRITE_ONCE(other->sk_shutdown,
+			   other->sk_shutdown | (unsigned char)peer_mode);
 		unix_state_unlock(other);
 		unix_defer_wake(&d, other, UNIX_WAKE_ALL);
 	}

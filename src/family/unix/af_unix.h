@@ -14,7 +14,9 @@
  *   u->lock guards u->peer, sk_state, sk_shutdown, sk_err, the receive
  *   queue (data, or embryos of a listener), u->peer_wait and the poll
  *   relays (peer_wake_list). A sender queues into its peer's receive queue
- *   under the peer's u->lock only.
+ *   under the peer's u->lock only. sk_shutdown and sk_err are written
+ *   with WRITE_ONCE: the socket layer's own paths (sock_alloc_send_skb,
+ *   sock_error) read them under the namespace lock alone.
  *
  *   Order: namespace lock -> unix_table_lock (names, socket list) ->
  *   unix_gc_lock -> u->lock; two u->locks are taken in address order
@@ -167,6 +169,7 @@ struct unix_defer {
 	struct {
 		struct sock	*sk;		/* held */
 		unsigned int	events;
+		bool		write_space;	/* + POLLOUT if writable */
 	}			*wake;
 	unsigned int		nwake, maxwake;
 	struct sk_buff_head	free_q;
@@ -176,6 +179,12 @@ struct unix_defer {
 void unix_defer_init(struct unix_defer *d);
 void unix_defer_wake(struct unix_defer *d, struct sock *sk,
 		     unsigned int events);
+/*
+ * A buffer @writer sent was consumed: wake its writers if it is writable.
+ * That is decided under @writer's namespace lock when the wake runs, for
+ * its state and sndbuf belong to that lock, not to the consumer's.
+ */
+void unix_defer_write_space(struct unix_defer *d, struct sock *writer);
 /* Runs @d at the end of an op; @own is locked on entry and on return. */
 void unix_defer_run(struct usn_net *own, struct unix_defer *d);
 

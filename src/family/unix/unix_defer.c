@@ -4,6 +4,7 @@
  * (perhaps of other namespaces) and releasing passed descriptors. See the
  * LOCKING comment in af_unix.h for why this cannot happen in the middle.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include "family/unix/af_unix.h"
 #include "net/net.h"
@@ -17,12 +18,13 @@ void unix_defer_init(struct unix_defer *d)
 	d->put = NULL;
 }
 
-void unix_defer_wake(struct unix_defer *d, struct sock *sk,
-		     unsigned int events)
+static void unix_defer_add(struct unix_defer *d, struct sock *sk,
+			   unsigned int events, bool write_space)
 {
 	for (unsigned int i = 0; i < d->nwake; i++) {
 		if (d->wake[i].sk == sk) {
 			d->wake[i].events |= events;
+			d->wake[i].write_space |= write_space;
 			return;
 		}
 	}
@@ -38,13 +40,30 @@ void unix_defer_wake(struct unix_defer *d, struct sock *sk,
 	sock_hold(sk);
 	d->wake[d->nwake].sk = sk;
 	d->wake[d->nwake].events = events;
+	d->wake[d->nwake].write_space = write_space;
 	d->nwake++;
 }
 
-/* Wakes @sk's socket; its namespace is locked by the caller. */
-static void unix_wake_locked(struct sock *sk, unsigned int events)
+void unix_defer_wake(struct unix_defer *d, struct sock *sk,
+		     unsigned int events)
 {
-	if (sk->sk_wq)
+	unix_defer_add(d, sk, events, false);
+}
+
+void unix_defer_write_space(struct unix_defer *d, struct sock *writer)
+{
+	unix_defer_add(d, writer, 0, true);
+}
+
+/* Wakes entry @i's socket; its namespace is locked by the caller. */
+static void unix_wake_locked(struct unix_defer *d, unsigned int i)
+{
+	struct sock *sk = d->wake[i].sk;
+	unsigned int events = d->wake[i].events;
+
+	if (d->wake[i].write_space && unix_writable(sk))
+		events |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	if (events && sk->sk_wq)
 		wake_up_poll(sk->sk_wq, events);
 }
 
@@ -55,7 +74,7 @@ void unix_defer_run(struct usn_net *own, struct unix_defer *d)
 
 	for (unsigned int i = 0; i < d->nwake; i++) {
 		if (sock_net(d->wake[i].sk) == own)
-			unix_wake_locked(d->wake[i].sk, d->wake[i].events);
+			unix_wake_locked(d, i);
 		else
 			unlock = true;
 	}
@@ -68,7 +87,7 @@ void unix_defer_run(struct usn_net *own, struct unix_defer *d)
 			if (net == own)
 				continue;
 			net_lock(net);
-			unix_wake_locked(d->wake[i].sk, d->wake[i].events);
+			unix_wake_locked(d, i);
 			net_unlock(net);
 		}
 		while ((skb = __skb_dequeue(&d->free_q))) {

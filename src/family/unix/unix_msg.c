@@ -56,19 +56,17 @@ static void unix_copy_addr(struct kmsghdr *msg, struct sock *sk)
 	}
 }
 
-/* Frees a consumed buffer and wakes its writer if it has room again. */
+/*
+ * Frees a consumed buffer and wakes its writer if it has room again (the
+ * writer may live in another namespace: see unix_defer_write_space()).
+ */
 static void unix_consume(struct sk_buff *skb, struct unix_defer *d)
 {
 	struct sock *writer = skb->sk;
 
 	if (writer)
-		sock_hold(writer);
+		unix_defer_write_space(d, writer);
 	consume_skb(skb);
-	if (writer) {
-		if (unix_writable(writer))
-			unix_defer_wake(d, writer, POLLOUT | POLLWRNORM | POLLWRBAND);
-		sock_put(writer);
-	}
 }
 
 /* A buffer that may hold descriptors is freed at the op's end, unlocked. */
@@ -176,7 +174,7 @@ int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 	other = unix_peer_get(sk);
 	if (!other)
 		goto out_err;
-	if (sk->sk_shutdown & SEND_SHUTDOWN)
+	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 		goto pipe_err;
 
 	while (sent < len) {
@@ -455,7 +453,7 @@ again:
 			err = unix_sock_error(sk);
 			if (err)
 				break;
-			if (sk->sk_shutdown & RCV_SHUTDOWN)
+			if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 				break;
 			if (!timeo) {
 				err = sock_intr_errno(timeo);
