@@ -68,6 +68,7 @@ void net_unlock(struct usn_net *net)
 		net_rx_action(net, NET_STEP_BUDGET);
 		net->in_softirq = false;
 	}
+	net_clock_drop();
 	pthread_mutex_unlock(&net->lock);
 	net_rx_direct_run();
 }
@@ -168,6 +169,7 @@ static void net_rx_direct_run(void)
 			--rx_direct.n * sizeof(rx_direct.net[0]));
 		if (rounds++ < NET_DIRECT_ROUNDS &&
 		    !pthread_mutex_trylock(&net->lock)) {
+			net_clock_take(net);
 			if (!net->dead)
 				net_rx_direct_one(net);
 			net_unlock(net);
@@ -300,6 +302,7 @@ static void *stack_thread(void *arg)
 
 	net_lock(net);
 	while (!net->exec.stop) {
+		net_clock_take(net);	/* each pass is a new tick */
 		net_step(net);
 		/*
 		 * From here until the deadline is stored, any kick must wake us:
@@ -314,6 +317,7 @@ static void *stack_thread(void *arg)
 		}
 		atomic_store(&net->timers.sleep_until,
 			     next == NET_DEADLINE_NONE ? TIMER_NEVER : ns_to_jiffies(next));
+		net_clock_drop();
 		pthread_mutex_unlock(&net->lock);
 		net_rx_direct_run();
 		tsp = NULL;
@@ -322,11 +326,12 @@ static void *stack_thread(void *arg)
 			tsp = &ts;
 		}
 		n = epoll_wait_ns(net->exec.epfd, ev, ARRAY_SIZE(ev), tsp);
-		pthread_mutex_lock(&net->lock);
+		net_lock(net);
 		atomic_store(&net->timers.sleep_until, 0);
 		if (n > 0)
 			exec_collect(net, ev, n);
 	}
+	net_clock_drop();
 	pthread_mutex_unlock(&net->lock);
 	net_rx_direct_run();
 	return NULL;
@@ -351,6 +356,7 @@ void exec_stop(struct usn_net *net)
 		return;
 	net_lock(net);
 	net->exec.stop = true;
+	net_clock_drop();
 	pthread_mutex_unlock(&net->lock);
 	wake_fd_write(net);
 	pthread_join(net->exec.thread, NULL);
