@@ -40,6 +40,7 @@ struct stack {
 	ssize_t (*send)(int, const void *, size_t, int);
 	ssize_t (*recv)(int, void *, size_t, int);
 	int (*close)(int);
+	int (*shutdown)(int, int);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	struct usn_net *server_ns, *client_ns;	/* usnet only */
 	const char *server_addr;
@@ -47,12 +48,12 @@ struct stack {
 
 static const struct stack kernel = {
 	"kernel", socket, bind, listen, accept, connect, send, recv, close,
-	setsockopt, NULL, NULL, "127.0.0.1",
+	shutdown, setsockopt, NULL, NULL, "127.0.0.1",
 };
 
 static struct stack usnet = {
 	"usnet", usn_socket, usn_bind, usn_listen, usn_accept, usn_connect,
-	usn_send, usn_recv, usn_close, usn_setsockopt, NULL, NULL, "10.0.0.2",
+	usn_send, usn_recv, usn_close, usn_shutdown, usn_setsockopt, NULL, NULL, "10.0.0.2",
 };
 
 static double now(void)
@@ -67,6 +68,18 @@ static void enter(const struct stack *s, struct usn_net *ns)
 {
 	if (ns)
 		usn_setns(ns);
+}
+
+/*
+ * Ends a server blocked in accept() on @lfd, then closes it: close() alone
+ * does not wake a thread blocked on the descriptor (on either stack), a
+ * shutdown of the listener does (accept fails with EINVAL).
+ */
+static void close_listener(const struct stack *s, int lfd)
+{
+	enter(s, s->server_ns);
+	s->shutdown(lfd, SHUT_RDWR);
+	s->close(lfd);
 }
 
 struct server_arg {
@@ -156,7 +169,7 @@ static double bulk(const struct stack *s, double seconds, int port)
 	pthread_create(&t, NULL, serve, &a);
 	fd = dial(s, port);
 	if (fd < 0) {
-		s->close(a.lfd);	/* ends the server's accept */
+		close_listener(s, a.lfd);
 		pthread_join(t, NULL);
 		return fd;
 	}
@@ -189,7 +202,7 @@ static double rr(const struct stack *s, double seconds, size_t size, int port)
 	pthread_create(&t, NULL, serve, &a);
 	fd = dial(s, port);
 	if (fd < 0) {
-		s->close(a.lfd);	/* ends the server's accept */
+		close_listener(s, a.lfd);
 		pthread_join(t, NULL);
 		return fd;
 	}
@@ -240,7 +253,7 @@ static double crr(const struct stack *s, double seconds, int port)
 		n++;
 	}
 	t0 = now() - t0;
-	s->close(a.lfd);		/* ends the server's accept */
+	close_listener(s, a.lfd);
 	pthread_join(t, NULL);
 	return n / t0;
 }

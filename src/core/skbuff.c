@@ -11,6 +11,11 @@
  *
  * The pool is process-wide: a frame allocated by one namespace's thread is
  * freed by its peer's on the other side of a memlink. A mutex guards it.
+ * In front of it each thread keeps a small cache of every list, as the
+ * kernel's per-CPU slab caches: a get or put touches only the thread's own
+ * cache, and moves a batch (half a cache) to or from the shared lists under
+ * one lock when the cache runs empty or full. A thread's cache goes back to
+ * the shared lists when the thread exits.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,26 +40,149 @@ struct free_list {
 	unsigned int	count;
 };
 
+/* The shared lists: [0] heads, [1 + i] data areas of size_classes[i]. */
+#define POOL_LISTS	(1 + ARRAY_SIZE(size_classes))
+#define POOL_HEADS	0
+
 static struct {
 	pthread_mutex_t		lock;
-	struct free_list	heads;
-	struct free_list	data[ARRAY_SIZE(size_classes)];
+	struct free_list	list[POOL_LISTS];
 	struct skb_pool_stats	st;
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* A thread's cache holds at most this many objects or bytes of a list. */
+#define TCACHE_OBJS	64
+#define TCACHE_BYTES	(256 * 1024)
+
+static __thread struct {
+	struct free_list	list[POOL_LISTS];
+	bool			registered;	/* the exit destructor is set */
+	bool			dead;		/* flushed at exit: bypass */
+} tcache;
+
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
 
 static _Atomic uint64_t drop_counts[SKB_DROP_REASON_MAX];
 static _Atomic uint64_t heads_in_use, data_in_use;
 
-static void *pool_get(struct free_list *fl, size_t size)
-{
-	struct free_obj *o;
+static size_t data_area_size(unsigned int cls);
 
-	pthread_mutex_lock(&pool.lock);
-	o = fl->head;
+static size_t pool_obj_size(unsigned int l)
+{
+	return l == POOL_HEADS ? sizeof(struct sk_buff) : data_area_size(l - 1);
+}
+
+static unsigned int tcache_cap(unsigned int l)
+{
+	size_t n = TCACHE_BYTES / pool_obj_size(l);
+
+	return n >= TCACHE_OBJS ? TCACHE_OBJS : n ? (unsigned int)n : 1;
+}
+
+static struct free_obj *free_list_pop(struct free_list *fl)
+{
+	struct free_obj *o = fl->head;
+
 	if (o) {
 		fl->head = o->next;
 		fl->count--;
-	} else {
+	}
+	return o;
+}
+
+static void free_list_push(struct free_list *fl, struct free_obj *o)
+{
+	o->next = fl->head;
+	fl->head = o;
+	fl->count++;
+}
+
+/*
+ * Moves up to @n objects of list @l from this thread's cache to the shared
+ * list, freeing those past POOL_CACHE_MAX. Pool locked.
+ */
+static struct free_obj *tcache_spill(unsigned int l, unsigned int n)
+{
+	struct free_list *fl = &pool.list[l];
+	struct free_obj *o, *excess = NULL;
+
+	while (n-- && (o = free_list_pop(&tcache.list[l]))) {
+		if (fl->count < POOL_CACHE_MAX) {
+			free_list_push(fl, o);
+		} else {
+			pool.st.bytes_reserved -= pool_obj_size(l);
+			o->next = excess;
+			excess = o;
+		}
+	}
+	return excess;
+}
+
+static void free_chain(struct free_obj *o)
+{
+	struct free_obj *next;
+
+	for (; o; o = next) {
+		next = o->next;
+		free(o);
+	}
+}
+
+/* Thread exit: the cache goes back to the shared lists. */
+static void tcache_release(void *arg)
+{
+	struct free_obj *excess;
+
+	(void)arg;
+	tcache.dead = true;	/* later frees of this thread skip the cache */
+	for (unsigned int l = 0; l < POOL_LISTS; l++) {
+		pthread_mutex_lock(&pool.lock);
+		excess = tcache_spill(l, UINT32_MAX);
+		pthread_mutex_unlock(&pool.lock);
+		free_chain(excess);
+	}
+}
+
+static void tcache_key_init(void)
+{
+	pthread_key_create(&tcache_key, tcache_release);
+}
+
+/* Whether this thread may cache: once registered for its exit, until then. */
+static bool tcache_usable(void)
+{
+	if (tcache.registered)
+		return !tcache.dead;
+	if (tcache.dead)
+		return false;
+	pthread_once(&tcache_once, tcache_key_init);
+	if (pthread_setspecific(tcache_key, &tcache))
+		return false;
+	tcache.registered = true;
+	return true;
+}
+
+static void *pool_get(unsigned int l)
+{
+	struct free_list *tc = &tcache.list[l];
+	size_t size = pool_obj_size(l);
+	struct free_obj *o;
+	bool cache = tcache_usable();
+
+	if (cache && (o = free_list_pop(tc)))
+		return o;
+	pthread_mutex_lock(&pool.lock);
+	o = free_list_pop(&pool.list[l]);
+	if (o && cache) {
+		/* Refill half the cache in the same hold of the lock. */
+		struct free_obj *more;
+
+		for (unsigned int n = tcache_cap(l) / 2;
+		     n && (more = free_list_pop(&pool.list[l])); n--)
+			free_list_push(tc, more);
+	}
+	if (!o) {
 		pool.st.mallocs++;
 		pool.st.bytes_reserved += size;
 	}
@@ -70,18 +198,30 @@ static void *pool_get(struct free_list *fl, size_t size)
 	return o;
 }
 
-static void pool_put(struct free_list *fl, void *p, size_t size)
+static void pool_put(unsigned int l, void *p)
 {
-	struct free_obj *o = p;
+	struct free_list *tc = &tcache.list[l];
+	struct free_obj *o = p, *excess;
 
+	if (tcache_usable()) {
+		if (tc->count < tcache_cap(l)) {
+			free_list_push(tc, o);
+			return;
+		}
+		/* Full: half of it goes to the shared list, then this one stays. */
+		pthread_mutex_lock(&pool.lock);
+		excess = tcache_spill(l, tcache_cap(l) / 2);
+		pthread_mutex_unlock(&pool.lock);
+		free_chain(excess);
+		free_list_push(tc, o);
+		return;
+	}
 	pthread_mutex_lock(&pool.lock);
-	if (fl->count < POOL_CACHE_MAX) {
-		o->next = fl->head;
-		fl->head = o;
-		fl->count++;
+	if (pool.list[l].count < POOL_CACHE_MAX) {
+		free_list_push(&pool.list[l], o);
 		o = NULL;
 	} else {
-		pool.st.bytes_reserved -= size;
+		pool.st.bytes_reserved -= pool_obj_size(l);
 	}
 	pthread_mutex_unlock(&pool.lock);
 	free(o);
@@ -94,7 +234,7 @@ static size_t data_area_size(unsigned int cls)
 
 static struct sk_buff *skb_head_alloc(void)
 {
-	struct sk_buff *skb = pool_get(&pool.heads, sizeof(*skb));
+	struct sk_buff *skb = pool_get(POOL_HEADS);
 
 	if (skb) {
 		memset(skb, 0, sizeof(*skb));
@@ -107,7 +247,7 @@ static struct sk_buff *skb_head_alloc(void)
 static void skb_head_free(struct sk_buff *skb)
 {
 	atomic_fetch_sub_explicit(&heads_in_use, 1, memory_order_relaxed);
-	pool_put(&pool.heads, skb, sizeof(*skb));
+	pool_put(POOL_HEADS, skb);
 }
 
 /* Allocates a data area of at least @size bytes; returns its class in @cls. */
@@ -118,7 +258,7 @@ static unsigned char *data_alloc(unsigned int size, uint8_t *cls,
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(size_classes); i++) {
 		if (size <= size_classes[i]) {
-			p = pool_get(&pool.data[i], data_area_size(i));
+			p = pool_get(1 + i);
 			*cls = (uint8_t)i;
 			*area = size_classes[i];
 			goto out;
@@ -140,7 +280,7 @@ static void data_free(unsigned char *head, uint8_t cls)
 	if (cls == SIZE_CLASS_HUGE)
 		free(head);
 	else
-		pool_put(&pool.data[cls], head, data_area_size(cls));
+		pool_put(1 + cls, head);
 }
 
 struct sk_buff *alloc_skb(unsigned int size)
@@ -326,10 +466,12 @@ void skb_pool_get_stats(struct skb_pool_stats *st)
 	*st = pool.st;
 	st->heads_in_use = atomic_load(&heads_in_use);
 	st->data_in_use = atomic_load(&data_in_use);
-	st->heads_cached = pool.heads.count;
+	/* The shared lists and this thread's cache (other threads' are not seen). */
+	st->heads_cached = pool.list[POOL_HEADS].count +
+			   tcache.list[POOL_HEADS].count;
 	st->data_cached = 0;
-	for (unsigned int i = 0; i < ARRAY_SIZE(size_classes); i++)
-		st->data_cached += pool.data[i].count;
+	for (unsigned int l = 1; l < POOL_LISTS; l++)
+		st->data_cached += pool.list[l].count + tcache.list[l].count;
 	pthread_mutex_unlock(&pool.lock);
 }
 
@@ -345,12 +487,16 @@ static void free_list_drain(struct free_list *fl, size_t size)
 	}
 }
 
-/* Returns every cached object to the C library (tests, memory pressure). */
+/*
+ * Returns every cached object of the shared lists and of this thread's
+ * cache to the C library (tests, memory pressure).
+ */
 void skb_pool_trim(void)
 {
 	pthread_mutex_lock(&pool.lock);
-	free_list_drain(&pool.heads, sizeof(struct sk_buff));
-	for (unsigned int i = 0; i < ARRAY_SIZE(size_classes); i++)
-		free_list_drain(&pool.data[i], data_area_size(i));
+	for (unsigned int l = 0; l < POOL_LISTS; l++) {
+		free_list_drain(&tcache.list[l], pool_obj_size(l));
+		free_list_drain(&pool.list[l], pool_obj_size(l));
+	}
 	pthread_mutex_unlock(&pool.lock);
 }

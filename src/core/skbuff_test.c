@@ -4,6 +4,7 @@
  * share data, copies that do not, and a pool that neither leaks nor grows
  * over a million allocations.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include "core/skbuff.h"
 #include "test.h"
@@ -141,6 +142,56 @@ TEST(a_million_allocations_leak_nothing)
 	EXPECT_EQ(after.data_in_use, before.data_in_use);
 	/* Warm-up only: the pool reused its objects instead of growing. */
 	EXPECT_TRUE(after.mallocs - before.mallocs < 300);
+	skb_pool_trim();
+	EXPECT_EQ(stats().bytes_reserved, 0);
+}
+
+/* Allocates (arg NULL) or frees (arg: the array) 1000 sk_buffs of each kind. */
+#define XTHREAD_N	1000
+static struct sk_buff *xthread_skbs[2 * XTHREAD_N];
+
+static void *xthread_alloc(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < XTHREAD_N; i++) {
+		xthread_skbs[2 * i] = alloc_skb(100);
+		xthread_skbs[2 * i + 1] = alloc_skb(1500);
+	}
+	/* Some churn, so this thread's cache is not empty when it exits. */
+	for (int i = 0; i < 100; i++)
+		kfree_skb(alloc_skb(i & 1 ? 9000 : 60000));
+	return NULL;
+}
+
+static void *xthread_free(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2 * XTHREAD_N; i++)
+		kfree_skb(xthread_skbs[i]);
+	return NULL;
+}
+
+/*
+ * Allocated on one thread, freed on another, both gone: the threads'
+ * caches went back to the shared lists (a trim then frees every byte).
+ */
+TEST(thread_caches_return_at_exit)
+{
+	struct skb_pool_stats before;
+	pthread_t t;
+
+	skb_pool_trim();
+	before = stats();
+	ASSERT_TRUE(!pthread_create(&t, NULL, xthread_alloc, NULL));
+	pthread_join(t, NULL);
+	for (int i = 0; i < 2 * XTHREAD_N; i++)
+		ASSERT_TRUE(xthread_skbs[i]);
+	EXPECT_EQ(stats().heads_in_use, before.heads_in_use + 2 * XTHREAD_N);
+	ASSERT_TRUE(!pthread_create(&t, NULL, xthread_free, NULL));
+	pthread_join(t, NULL);
+	EXPECT_EQ(stats().heads_in_use, before.heads_in_use);
+	EXPECT_EQ(stats().data_in_use, before.data_in_use);
+	EXPECT_TRUE(stats().heads_cached > 0);
 	skb_pool_trim();
 	EXPECT_EQ(stats().bytes_reserved, 0);
 }

@@ -210,13 +210,15 @@ static void ml_wire_put(struct memlink *w)
 /*
  * Queues @skb (its arrival in skb->tstamp) after every frame that arrives
  * no later, so equal times keep their sending order. Scanning from the
- * tail: the frame is nearly always the last so far. Then wakes the
- * receiver's stack thread if it sleeps past the arrival; under the lock,
- * because the receiving namespace may go away as soon as it is dropped.
+ * tail: the frame is nearly always the last so far. Then, under the lock
+ * because the receiving namespace may go away as soon as it is dropped: a
+ * frame due now is taken up by this thread once it leaves the sender's
+ * namespace (@from, as veth's peer receives on the sending CPU), a later
+ * one wakes the receiver's stack thread if it sleeps past the arrival.
  * Returns 0, -ENOLINK (receiver down or gone) or -ENOBUFS (queue full).
  */
 static int ml_enqueue(struct ml_dir *d, struct sk_buff *skb,
-		      unsigned int queue_len)
+		      unsigned int queue_len, struct usn_net *from, uint64_t now)
 {
 	struct sk_buff *pos;
 	int err = 0;
@@ -231,7 +233,10 @@ static int ml_enqueue(struct ml_dir *d, struct sk_buff *skb,
 		while (pos != (struct sk_buff *)&d->q && pos->tstamp > skb->tstamp)
 			pos = pos->prev;
 		__skb_insert(skb, pos, pos->next, &d->q);
-		net_kick(d->rx_net, skb->tstamp);
+		if (skb->tstamp <= now)
+			net_rx_schedule(from, d->rx_net);
+		else
+			net_kick(d->rx_net, skb->tstamp);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return err;
@@ -306,7 +311,7 @@ static void ml_send(struct ml_dir *d, struct net_device *dev,
 		skb->tstamp = add_sat(skb->tstamp, prm->reorder_delay_ns);
 
 	/* Once queued, @skb is the receiver's thread's to free: only @len is used. */
-	err = ml_enqueue(d, skb, prm->queue_len);
+	err = ml_enqueue(d, skb, prm->queue_len, dev_net(dev), now);
 	if (err == -ENOBUFS) {
 		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_TXQUEUE_FULL, false);
 		return;

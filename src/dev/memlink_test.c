@@ -1109,6 +1109,11 @@ TEST(threaded)
 	EXPECT_EQ(run_child("threaded"), 0);
 }
 
+TEST(threaded_due_at_once)
+{
+	EXPECT_EQ(run_child("threaded_now"), 0);
+}
+
 /* ---- the children ------------------------------------------------------------------------ */
 
 /* A fresh process: an impaired run in both directions captured at both ends. */
@@ -1151,12 +1156,16 @@ static int child_pcap(const char *arg)
 	return err ? 6 : 0;
 }
 
-/* Threaded mode: frames are counted by the receiving namespace's stack thread. */
+/*
+ * Threaded mode: frames are counted by whichever thread runs the receiving
+ * namespace's receive (its stack thread, or a sender that takes up a frame
+ * due at once), always under that namespace's lock.
+ */
 struct mt_tap {
 	struct packet_type	pt;
 	atomic_uint		n;
 	atomic_uint		misordered;
-	uint32_t		last;	/* the stack thread's alone */
+	uint32_t		last;	/* under the receiver's namespace lock */
 };
 
 static int mt_rcv(struct sk_buff *skb, struct net_device *dev,
@@ -1196,23 +1205,57 @@ static void *mt_send(void *arg)
 	return NULL;
 }
 
-static bool mt_wait(struct mt_tap *tap, unsigned int n)
+/* Waits for @n0 frames at end 0 and @n1 at end 1. */
+static bool mt_wait(struct mt_tap *tap, unsigned int n0, unsigned int n1)
 {
 	struct timespec ms = { 0, 1000000 };
 
 	for (int i = 0; i < 20000; i++) {
-		if (atomic_load(&tap[0].n) >= n && atomic_load(&tap[1].n) >= n)
+		if (atomic_load(&tap[0].n) >= n0 && atomic_load(&tap[1].n) >= n1)
 			return true;
 		nanosleep(&ms, NULL);
 	}
-	fprintf(stderr, "  threaded: %u and %u of %u frames arrived\n",
-		atomic_load(&tap[0].n), atomic_load(&tap[1].n), n);
+	fprintf(stderr, "  threaded: %u of %u and %u of %u frames arrived\n",
+		atomic_load(&tap[0].n), n0, atomic_load(&tap[1].n), n1);
 	return false;
 }
 
-static int child_threaded(void)
+/*
+ * @n frames from end @net in one hold of its lock, more than one softirq
+ * budget: what the sending thread does not take up must still arrive.
+ */
+static int mt_send_locked(struct usn_net *net, int ifindex, uint32_t seq0,
+			  unsigned int n)
 {
-	struct usn_memlink_params prm = { .delay_ns = 200 * US, .queue_len = 1u << 20 };
+	struct net_device *dev;
+	struct sk_buff *skb;
+	int err = 0;
+
+	net_lock(net);
+	dev = dev_get_by_index(net, ifindex);
+	for (unsigned int i = 0; dev && i < n && !err; i++) {
+		skb = alloc_skb_headroom(64, USN_MAX_HEADER);
+		if (!skb) {
+			err = -ENOMEM;
+			break;
+		}
+		fill_payload(skb_put(skb, 64), seq0 + i, 64);
+		dev_hard_header(skb, dev, ETH_P_TEST, bcast, NULL, 64);
+		skb->dev = dev;
+		err = dev_queue_xmit(skb);
+	}
+	net_unlock(net);
+	return dev ? err : -ENODEV;
+}
+
+/*
+ * @delay_ns 0: every frame is due at once and the sending thread takes it
+ * up the other namespace itself when it can (veth-like); otherwise each
+ * frame waits for the receiver's stack thread.
+ */
+static int child_threaded(uint64_t delay_ns)
+{
+	struct usn_memlink_params prm = { .delay_ns = delay_ns, .queue_len = 1u << 20 };
 	struct mt_sender snd[2];
 	struct mt_tap tap[2];
 	struct usn_config cfg;
@@ -1249,14 +1292,18 @@ static int child_threaded(void)
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	if (snd[0].err || snd[1].err || !mt_wait(tap, n))
+	if (snd[0].err || snd[1].err || !mt_wait(tap, n, n))
 		return 6;
 	if (atomic_load(&tap[0].misordered) || atomic_load(&tap[1].misordered))
 		return 7;
+	/* A burst larger than a receive budget, in order. */
+	if (mt_send_locked(net[0], idx[0], n, 1000) || !mt_wait(tap, n, n + 1000) ||
+	    atomic_load(&tap[1].n) != n + 1000 || atomic_load(&tap[1].misordered))
+		return 11;
 	/* One end goes while the other keeps sending into the wire. */
 	snd[0] = (struct mt_sender){ net[0], idx[0], 20000, 0 };
 	pthread_create(&th[0], NULL, mt_send, &snd[0]);
-	while (atomic_load(&tap[1].n) < n + 100)
+	while (atomic_load(&tap[1].n) < n + 1100)
 		sched_yield();
 	if (usn_net_destroy(net[1]))
 		return 8;
@@ -1277,6 +1324,8 @@ __attribute__((constructor)) static void memlink_child(void)
 	if (!strncmp(role, "pcap:", 5))
 		exit(child_pcap(role + 5));
 	if (!strcmp(role, "threaded"))
-		exit(child_threaded());
+		exit(child_threaded(200 * US));
+	if (!strcmp(role, "threaded_now"))
+		exit(child_threaded(0));
 	exit(2);
 }

@@ -58,6 +58,8 @@ uint64_t net_next_event(struct usn_net *net)
 	return rx < next ? rx : next;
 }
 
+static void net_rx_direct_run(void);
+
 void net_unlock(struct usn_net *net)
 {
 	/* Frames this thread queued to the backlog (loopback) go up now. */
@@ -66,7 +68,9 @@ void net_unlock(struct usn_net *net)
 		net_rx_action(net, NET_STEP_BUDGET);
 		net->in_softirq = false;
 	}
+	net_clock_drop();
 	pthread_mutex_unlock(&net->lock);
+	net_rx_direct_run();
 }
 
 /* ---- waking the stack thread -------------------------------------------- */
@@ -97,6 +101,84 @@ void net_kick(struct usn_net *net, uint64_t when)
 	case NET_MODE_SIMULATED:
 		break;			/* the scheduler asks every namespace */
 	}
+}
+
+/*
+ * ---- receiving on the sending thread ---------------------------------------
+ *
+ * veth hands a frame to its peer's backlog on the sending CPU, and that
+ * CPU's softirq takes it up the peer's stack: no other thread is involved.
+ * A memlink frame that is due at once (no delay, rate or reordering) is
+ * treated the same way: the peer namespace goes on this thread's list, and
+ * once this thread has dropped the sender's lock (two namespace locks are
+ * never held together) it takes the peer's lock if it is free and runs its
+ * receive. If the lock is busy, the list is full, or this thread already
+ * went round NET_DIRECT_ROUNDS times (a reply may queue work back to the
+ * first namespace, as a loopback ping-pong in one softirq), the peer's
+ * stack thread is kicked as before.
+ */
+#define NET_DIRECT_MAX		4
+#define NET_DIRECT_ROUNDS	8
+
+static __thread struct {
+	struct usn_net	*net[NET_DIRECT_MAX];	/* each holds a reference */
+	unsigned int	n;
+	bool		running;
+} rx_direct;
+
+void net_rx_schedule(struct usn_net *from, struct usn_net *net)
+{
+	unsigned int i;
+
+	if (from == net || from->mode != NET_MODE_THREADED ||
+	    net->mode != NET_MODE_THREADED)
+		goto out_kick;
+	for (i = 0; i < rx_direct.n; i++)
+		if (rx_direct.net[i] == net)
+			return;
+	if (rx_direct.n == NET_DIRECT_MAX)
+		goto out_kick;
+	rx_direct.net[rx_direct.n++] = get_net(net);
+	return;
+out_kick:
+	net_kick(net, 0);
+}
+
+/* Receive only: the peer's stack thread still runs its timers. Locked. */
+static void net_rx_direct_one(struct usn_net *net)
+{
+	net->in_softirq = true;
+	net_rx_action(net, NET_STEP_BUDGET);
+	net->in_softirq = false;
+	/* More than a budget's worth: what is left is the stack thread's. */
+	if (net_next_rx(net) <= usn_clock_now())
+		net_kick(net, 0);
+}
+
+static void net_rx_direct_run(void)
+{
+	unsigned int rounds = 0;
+	struct usn_net *net;
+
+	if (rx_direct.running)
+		return;		/* the outer call goes on with the list */
+	rx_direct.running = true;
+	while (rx_direct.n) {
+		net = rx_direct.net[0];
+		memmove(rx_direct.net, rx_direct.net + 1,
+			--rx_direct.n * sizeof(rx_direct.net[0]));
+		if (rounds++ < NET_DIRECT_ROUNDS &&
+		    !pthread_mutex_trylock(&net->lock)) {
+			net_clock_take(net);
+			if (!net->dead)
+				net_rx_direct_one(net);
+			net_unlock(net);
+		} else {
+			net_kick(net, 0);
+		}
+		put_net(net);
+	}
+	rx_direct.running = false;
 }
 
 /* mod_timer() armed a timer due before the stack thread means to wake. */
@@ -220,6 +302,7 @@ static void *stack_thread(void *arg)
 
 	net_lock(net);
 	while (!net->exec.stop) {
+		net_clock_take(net);	/* each pass is a new tick */
 		net_step(net);
 		/*
 		 * From here until the deadline is stored, any kick must wake us:
@@ -234,19 +317,23 @@ static void *stack_thread(void *arg)
 		}
 		atomic_store(&net->timers.sleep_until,
 			     next == NET_DEADLINE_NONE ? TIMER_NEVER : ns_to_jiffies(next));
+		net_clock_drop();
 		pthread_mutex_unlock(&net->lock);
+		net_rx_direct_run();
 		tsp = NULL;
 		if (next != NET_DEADLINE_NONE) {
 			ns_to_timespec(next - now, &ts);
 			tsp = &ts;
 		}
 		n = epoll_wait_ns(net->exec.epfd, ev, ARRAY_SIZE(ev), tsp);
-		pthread_mutex_lock(&net->lock);
+		net_lock(net);
 		atomic_store(&net->timers.sleep_until, 0);
 		if (n > 0)
 			exec_collect(net, ev, n);
 	}
+	net_clock_drop();
 	pthread_mutex_unlock(&net->lock);
+	net_rx_direct_run();
 	return NULL;
 }
 
@@ -269,6 +356,7 @@ void exec_stop(struct usn_net *net)
 		return;
 	net_lock(net);
 	net->exec.stop = true;
+	net_clock_drop();
 	pthread_mutex_unlock(&net->lock);
 	wake_fd_write(net);
 	pthread_join(net->exec.thread, NULL);

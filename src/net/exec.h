@@ -30,6 +30,12 @@ uint64_t net_next_event(struct usn_net *net);
  * (a memlink peer's frame): wakes its stack thread if it sleeps past that.
  */
 void net_kick(struct usn_net *net, uint64_t when);
+/*
+ * A frame due now was queued for @net from outside its lock by a device of
+ * @from (whose lock is held): this thread takes it up @net's stack itself
+ * after it drops @from's lock if it can, or kicks @net's stack thread.
+ */
+void net_rx_schedule(struct usn_net *from, struct usn_net *net);
 /* A device's rx_fd joins or leaves the set the namespace waits on. */
 int exec_watch_fd(struct usn_net *net, struct net_device *dev, bool on);
 

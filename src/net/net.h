@@ -108,15 +108,50 @@ struct usn_net *net_default(void);
 struct usn_net *get_net(struct usn_net *net);
 void put_net(struct usn_net *net);
 
+uint64_t usn_clock_now(void);
+
+/*
+ * The real clock is read once per hold of a namespace lock, not at every
+ * jiffies or timestamp read, as the kernel reads jiffies from a variable
+ * the tick updates and TCP refreshes tcp_mstamp once per event: a hold is
+ * one system call's or one softirq pass's work, and time only has to be
+ * monotonic from one holder to the next (each reads the clock after it got
+ * the lock). A virtual clock is a variable already: not cached.
+ */
+struct net_clock {
+	const struct usn_net	*net;	/* the namespace locked, NULL: none */
+	uint64_t		now;
+};
+
+extern __thread struct net_clock net_clock_held;
+
+static inline void net_clock_take(struct usn_net *net)
+{
+	if (net->mode != NET_MODE_SIMULATED) {
+		net_clock_held.now = usn_clock_now();
+		net_clock_held.net = net;
+	}
+}
+
+/* Before the lock is dropped: nobody may read a stale time after it. */
+static inline void net_clock_drop(void)
+{
+	net_clock_held.net = NULL;
+}
+
 static inline void net_lock(struct usn_net *net)
 {
 	pthread_mutex_lock(&net->lock);
+	net_clock_take(net);
 }
 
 /* Unlocks, first running receive work this thread raised (a softirq on bh enable). */
 void net_unlock(struct usn_net *net);
 
-/* The namespace clock, in ns: virtual in simulated mode, CLOCK_MONOTONIC otherwise. */
+/*
+ * The namespace clock, in ns: virtual in simulated mode, CLOCK_MONOTONIC
+ * otherwise (as read when this thread took @net's lock, if it holds it).
+ */
 uint64_t net_now(const struct usn_net *net);
 
 static inline uint64_t net_jiffies(const struct usn_net *net)

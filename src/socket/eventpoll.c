@@ -662,7 +662,7 @@ static long do_epoll_create(int flags)
 	ep->file = file;
 	fd = fd_install_new(file, flags & EPOLL_CLOEXEC, -1, -1);
 	if (fd < 0) {
-		free(file);
+		file_free(file);
 		ep_free(ep);
 	}
 	return fd;

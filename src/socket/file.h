@@ -14,6 +14,8 @@ struct file_operations;
 struct file *file_alloc(struct socket *sock, unsigned int f_flags);
 struct file *file_alloc_anon(const struct file_operations *fops, void *priv,
 			     unsigned int f_flags);
+/* Back to the file cache: a file that is unreferenced or was never installed. */
+void file_free(struct file *file);
 struct file *fget(int fd);
 int fd_install_new(struct file *file, bool cloexec, int dupfrom, int minfd);
 int fd_close(int fd);

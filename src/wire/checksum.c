@@ -1,34 +1,65 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * checksum.c - the Internet checksum, summed 32 bits at a time into a
- * 64-bit accumulator (carries fold at the end), byte-order independent
- * because the words are assembled big-endian explicitly.
+ * checksum.c - the Internet checksum. The ones' complement sum does not
+ * depend on byte order (RFC 1071, 2.(B)): the data is summed as native
+ * 64-bit words with the carries kept in a 128-bit accumulator (an add and
+ * an add-with-carry per word, as the kernel's x86 csum_partial), folded to
+ * 16 bits, and byte-swapped once on a little-endian host to the sum of
+ * big-endian words the callers chain and fold.
  */
+#include <string.h>
 #include "core/byteorder.h"
 #include "wire/checksum.h"
+
+/* 16 bits of the end-around-carry sum of a 128-bit accumulator. */
+static uint32_t csum_fold128(unsigned __int128 acc)
+{
+	uint64_t lo = (uint64_t)acc, hi = (uint64_t)(acc >> 64);
+	uint64_t s = lo + hi;
+
+	s += s < lo;			/* the carry goes round */
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
 
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 {
 	const uint8_t *p = buf;
-	uint64_t acc = sum;
+	unsigned __int128 acc = 0;
+	uint64_t w[4], tail = 0;
+	uint32_t s16;
+	uint64_t acc64;
 
-	while (len >= 4) {
-		acc += load_be32(p);
-		p += 4;
-		len -= 4;
+	while (len >= sizeof(w)) {
+		memcpy(w, p, sizeof(w));
+		acc += w[0];
+		acc += w[1];
+		acc += w[2];
+		acc += w[3];
+		p += sizeof(w);
+		len -= sizeof(w);
 	}
-	if (len >= 2) {
-		acc += load_be16(p);
-		p += 2;
-		len -= 2;
+	while (len >= sizeof(w[0])) {
+		memcpy(w, p, sizeof(w[0]));
+		acc += w[0];
+		p += sizeof(w[0]);
+		len -= sizeof(w[0]);
 	}
-	if (len)
-		acc += (uint32_t)p[0] << 8;	/* an odd byte is the high half */
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
+	/* The rest as if padded with zeroes: an odd last byte is a high half. */
+	memcpy(&tail, p, len);
+	acc += tail;
+	s16 = csum_fold128(acc);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	s16 = (uint32_t)__builtin_bswap16((uint16_t)s16);
+#endif
+	acc64 = (uint64_t)sum + s16;
 	/* Fold to 32 bits without losing the end-around carry. */
-	acc = (acc & 0xffff) + (acc >> 16 & 0xffff) + (acc >> 32);
-	return (uint32_t)acc;
+	acc64 = (acc64 & 0xffff) + (acc64 >> 16 & 0xffff) + (acc64 >> 32);
+	return (uint32_t)acc64;
 }
 
 uint32_t csum_tcpudp_nofold(uint32_t saddr, uint32_t daddr, uint32_t len,
