@@ -41,7 +41,8 @@ cmake --build build-asan -j"$jobs"
 # to build and run on two cores (docs/testing.md, ThreadSanitizer).
 echo "== clang build with ThreadSanitizer, the threaded tests"
 tsan_tests="thread_stress_test epoll_test unix_test packet_thread_test
-	packetdrill_so_test socket_io_test external_test"
+	packetdrill_so_test socket_io_test external_test file_test skbuff_test
+	memlink_test unix_oob_test"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	-DUSNET_TSAN=ON >/dev/null
 cmake --build build-tsan -j"$jobs" --target $tsan_tests net-pf-19 \
