@@ -1044,24 +1044,14 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname,
 		struct tcp_info_k info;
 
 		tcp_get_info(sk, &info);
-		len = min_t(int, len, (int)sizeof(info));
-		if (len && !optval)
-			return -EFAULT;
-		memcpy(optval, &info, (size_t)len);
-		*optlen = len;
-		return 0;
+		return sockopt_put(optval, optlen, &info, (int)sizeof(info));
 	}
 	case TCP_CONGESTION: {
 		char name[TCP_CA_NAME_MAX];
 
 		memset(name, 0, sizeof(name));
 		strncpy(name, tp->ca_ops->name, sizeof(name) - 1);
-		len = min_t(int, len, TCP_CA_NAME_MAX);
-		if (len && !optval)
-			return -EFAULT;
-		memcpy(optval, name, (size_t)len);
-		*optlen = len;
-		return 0;
+		return sockopt_put(optval, optlen, name, TCP_CA_NAME_MAX);
 	}
 	case TCP_MAXSEG:
 		val = (int)tp->mss_cache;
@@ -1105,12 +1095,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname,
 	default:
 		return -ENOPROTOOPT;
 	}
-	len = min_t(int, len, (int)sizeof(int));
-	if (len && !optval)
-		return -EFAULT;
-	memcpy(optval, &val, (size_t)len);
-	*optlen = len;
-	return 0;
+	return sockopt_put(optval, optlen, &val, (int)sizeof(val));
 }
 
 /* ---- the protocol -------------------------------------------------------------------------------- */
