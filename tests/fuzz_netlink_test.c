@@ -43,7 +43,7 @@ static int ml_ifindex;
 static unsigned long checked_replies;
 static unsigned long err_seen[134];	/* answers by errno (0: ack) */
 
-/* ---- building requests --------------------------------------------------- */
+/* ---- building requests ------------------------------------------------ */
 
 struct req {
 	uint8_t		b[REQ_MAX];
@@ -114,7 +114,7 @@ static void req_nest_end(struct req *r)
 	memcpy(r->b + at, &len, sizeof(len));
 }
 
-/* ---- the seeds ------------------------------------------------------------ */
+/* ---- the seeds -------------------------------------------------------- */
 
 enum { SEED_ROUTE, SEED_DIAG };
 
@@ -313,7 +313,7 @@ static int seed_build(int n, struct req *r)
 
 #define NR_SEEDS	24
 
-/* ---- netlink-aware mutations ---------------------------------------------- */
+/* ---- netlink-aware mutations ------------------------------------------ */
 
 /* Offsets of the messages of a batch as the kernel walks it. */
 static int walk_msgs(const uint8_t *b, size_t len, size_t *off, int max)
@@ -404,7 +404,7 @@ static void mutate_nl(struct fuzz_rng *rng, struct req *r)
 	}
 }
 
-/* ---- the target ------------------------------------------------------------- */
+/* ---- the target ------------------------------------------------------- */
 
 /* The size of the fixed header in front of a reply's attributes, or -1. */
 static int reply_hdrlen(int proto, int type)
@@ -631,7 +631,7 @@ static int fuzz_netlink_one(const uint8_t *data, size_t size)
 	return bad;
 }
 
-/* ---- the setup ---------------------------------------------------------------- */
+/* ---- the setup -------------------------------------------------------- */
 
 static int udp_a = -1, udp_b = -1, tcp_l = -1, unix_l = -1, unix_p[2];
 static struct usn_net *fz_net, *fz_peer;
@@ -698,7 +698,7 @@ static bool setup(void)
 	return true;
 }
 
-/* ---- the tests ---------------------------------------------------------------- */
+/* ---- the tests -------------------------------------------------------- */
 
 TEST(every_seed_is_answered_as_asked)
 {

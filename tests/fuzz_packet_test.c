@@ -83,7 +83,7 @@ static int psock(struct usn_net *net, int type, int proto, int ifindex)
 	return fd;
 }
 
-/* ---- sockaddr_ll ----------------------------------------------------------- */
+/* ---- sockaddr_ll ------------------------------------------------------ */
 
 /* What packet_snd answers: 0 (sent) or the errno. */
 static int snd_model(int type, int namelen, const struct sockaddr_ll *sll,
@@ -181,7 +181,7 @@ TEST(sockaddr_ll_mistakes_get_the_kernels_errno)
 	usn_sim_run(10000000);
 }
 
-/* ---- frames into the receive path -------------------------------------------- */
+/* ---- frames into the receive path ------------------------------------- */
 
 static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum)
 {
@@ -509,7 +509,7 @@ TEST(mutated_frames_arrive_whole_and_leave_both_stacks_working)
 	EXPECT_EQ(inuse, 0);
 }
 
-/* ---- TPACKET_V3 setup ---------------------------------------------------------- */
+/* ---- TPACKET_V3 setup ------------------------------------------------- */
 
 #define V3_HDRLEN	(TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) + \
 			 sizeof(struct sockaddr_ll))

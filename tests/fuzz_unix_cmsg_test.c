@@ -95,7 +95,7 @@ static void setup(void)
 		pool_kfd[0] = pool_kfd[1] = -1;
 }
 
-/* ---- building control buffers ---------------------------------------------- */
+/* ---- building control buffers ----------------------------------------- */
 
 struct ctl {
 	uint8_t		b[CTL_MAX];
@@ -217,7 +217,7 @@ static void mutate_ctl(struct fuzz_rng *r, struct ctl *c)
 	}
 }
 
-/* ---- Linux's answer ----------------------------------------------------------- */
+/* ---- Linux's answer --------------------------------------------------- */
 
 static bool fd_open(int fd)
 {
@@ -288,7 +288,7 @@ static int scm_model(const struct ctl *c, int *nfds)
 	return 0;
 }
 
-/* ---- the target ------------------------------------------------------------------- */
+/* ---- the target ------------------------------------------------------- */
 
 struct pair {
 	int	fd[2];
@@ -430,7 +430,7 @@ static int fuzz_unix_cmsg_one(const uint8_t *data, size_t size)
 	return bad;
 }
 
-/* ---- the tests ------------------------------------------------------------------------ */
+/* ---- the tests -------------------------------------------------------- */
 
 TEST(mutated_control_messages_get_linux_errnos_and_leak_nothing)
 {

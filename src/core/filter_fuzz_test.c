@@ -27,7 +27,7 @@
 #define J(c, k, t, f)	BPF_JUMP(c, k, t, f)
 #define MAX_PROG	64
 
-/* ---- a second checker, from the kernel's rules ----------------------------- */
+/* ---- a second checker, from the kernel's rules ------------------------ */
 
 static bool ref_code_ok(uint16_t code)
 {
@@ -135,7 +135,7 @@ static int ref_check(const struct sock_filter *f, unsigned int n)
 	return 0;
 }
 
-/* ---- seeds and mutations ---------------------------------------------------------- */
+/* ---- seeds and mutations ---------------------------------------------- */
 
 static const struct sock_filter seed_udp53[] = {	/* ip and udp port 53 */
 	S(BPF_LD | BPF_H | BPF_ABS, 12),
@@ -282,7 +282,7 @@ static void prog_mutate(struct fuzz_rng *r, struct sock_filter *p,
 	}
 }
 
-/* ---- running ------------------------------------------------------------------------- */
+/* ---- running ---------------------------------------------------------- */
 
 /* The device a frame came in on: only its index (no namespace here). */
 static const struct net_device fuzz_dev = { .ifindex = 3 };
@@ -383,7 +383,7 @@ out:
 	return bad;
 }
 
-/* ---- the tests ----------------------------------------------------------------------- */
+/* ---- the tests -------------------------------------------------------- */
 
 TEST(seed_programs_pass_both_checkers)
 {

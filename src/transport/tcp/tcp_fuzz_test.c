@@ -67,7 +67,7 @@ static bool setup(void)
 	       !usn_listen(lfd, 128);
 }
 
-/* ---- segments ---------------------------------------------------------------- */
+/* ---- segments --------------------------------------------------------- */
 
 static uint16_t csum_fold(uint32_t sum)
 {
@@ -167,7 +167,7 @@ static void seg_fix(struct seg *s)
 	put16(s->b + 36, tcp_csum(s->b, tcplen));
 }
 
-/* ---- the stack's answers ----------------------------------------------------- */
+/* ---- the stack's answers ---------------------------------------------- */
 
 static unsigned long sent_checked;
 
@@ -231,7 +231,7 @@ static int take_all(struct conn *c, uint8_t *flags_seen)
 	return bad;
 }
 
-/* ---- connections ---------------------------------------------------------------- */
+/* ---- connections ------------------------------------------------------ */
 
 static const uint8_t syn_opts[] = {
 	TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
@@ -301,7 +301,7 @@ static int conn_open(struct conn *c, uint16_t port, int *bad)
 	return c->fd >= 0 ? 0 : -1;
 }
 
-/* ---- mutations ---------------------------------------------------------------------- */
+/* ---- mutations -------------------------------------------------------- */
 
 /* Options as they may come: good ones, lying lengths, SACK blocks anywhere. */
 static size_t fuzz_opts(struct fuzz_rng *r, const struct conn *c, uint8_t *o)
@@ -453,7 +453,7 @@ static int mutate(struct fuzz_rng *r, struct conn *c, struct seg *s)
 	return expect;
 }
 
-/* ---- the tests ------------------------------------------------------------------------- */
+/* ---- the tests -------------------------------------------------------- */
 
 static void drain_fd(int fd)
 {
