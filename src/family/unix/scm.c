@@ -75,6 +75,15 @@ static struct file *get_file(struct file *f)
 	return f;
 }
 
+/* Whether @fd is a duplicate this send made of a kernel fd. */
+static bool scm_fp_opened(const struct scm_fp_list *fpl, int fd)
+{
+	for (int i = 0; fpl && i < fpl->count; i++)
+		if (fpl->fp[i].kfd == fd)
+			return true;
+	return false;
+}
+
 /* Adds the descriptors of one SCM_RIGHTS message, as scm_fp_copy(). */
 static int scm_fp_copy(const struct cmsghdr *cm, const unsigned char *data,
 		       struct unix_scm *scm)
@@ -99,6 +108,12 @@ static int scm_fp_copy(const struct cmsghdr *cm, const unsigned char *data,
 		int fd;
 
 		memcpy(&fd, data + (size_t)i * sizeof(int), sizeof(fd));
+		/*
+		 * A number this send opened (a duplicate, below) was not the
+		 * caller's: Linux opens none here, so it is EBADF there.
+		 */
+		if (scm_fp_opened(scm->fp, fd))
+			return -EBADF;
 		e->file = fget(fd);
 		e->kfd = -1;
 		if (!e->file) {
