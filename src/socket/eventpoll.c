@@ -302,6 +302,13 @@ static void ep_ptable_queue_proc(struct file *file, struct wait_queue_head *whea
  */
 static unsigned int ep_item_poll(struct epitem *epi, struct poll_table_struct *pt)
 {
+	/*
+	 * The events asked for, as the kernel's pt->_key: a poll that skips
+	 * costly work nobody asked for (unix_dgram_poll's writability) must
+	 * see EPOLLOUT here, or an item added writable is never reported.
+	 */
+	if (pt)
+		pt->events = epi->event.events;
 	return vfs_poll(epi->file, pt) & epi->event.events;
 }
 
@@ -820,14 +827,20 @@ static long do_epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 	struct file *file;
 	long r;
 
-	/* A NULL @events fails with EFAULT only once there is an event to copy. */
-	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
-		return -EINVAL;
+	/*
+	 * Linux (6.x) looks the descriptor up first: a number not open is
+	 * EBADF whatever @maxevents is. A NULL @events fails with EFAULT only
+	 * once there is an event to copy.
+	 */
 	file = fget(epfd);
 	if (!file)
 		return ep_foreign_errno(epfd, -EINVAL);
-	r = is_file_epoll(file) ? ep_poll(file, events, maxevents, deadline, nowait)
-				: -EINVAL;
+	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
+		r = -EINVAL;
+	else if (!is_file_epoll(file))
+		r = -EINVAL;
+	else
+		r = ep_poll(file, events, maxevents, deadline, nowait);
 	fput(file);
 	return r;
 }
