@@ -326,8 +326,9 @@ static int drop_et(int slot, struct epoll_event *ev, int n)
 	int e = ep_index(slot), k = 0;
 
 	for (int i = 0; i < n; i++)
-		if (ev[i].data.u64 >= S_MAX || (!et[e][ev[i].data.u64] &&
-						 nested_compared((int)ev[i].data.u64)))
+		if (ev[i].data.u64 >= S_MAX ||
+		    (!et[e][ev[i].data.u64] &&
+		     nested_compared((int)ev[i].data.u64)))
 			ev[k++] = ev[i];
 	return k;
 }
@@ -409,7 +410,8 @@ static void do_poll(struct fuzz_rng *r, unsigned long it)
 	}
 	if (pp && fuzz_below(r, 6) == 0) {
 		static const struct timespec bad[] = {
-			{ -1, 0 }, { 0, -1 }, { 0, 1000000000 }, { 1, LONG_MAX },
+			{ -1, 0 }, { 0, -1 }, { 0, 1000000000 },
+			{ 1, LONG_MAX },
 		};
 
 		ts = bad[fuzz_below(r, ARRAY_LEN(bad))];
@@ -602,7 +604,8 @@ static void do_epoll_new(struct fuzz_rng *r, unsigned long it)
 		close(kw.fd[s]);
 		usn_close(uw.fd[s]);
 	}
-	kw.fd[s] = kfd;		/* -1 when the call failed: the slot closed */
+	/* -1 when the call failed: the slot closed. */
+	kw.fd[s] = kfd;
 	uw.fd[s] = ufd;
 	forget_ep(s);
 }
