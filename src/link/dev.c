@@ -564,6 +564,11 @@ static void dev_queue_xmit_nit(struct sk_buff *skb, struct list_head *list)
 	}
 }
 
+/*
+ * No MTU check here, as in Linux: the senders enforce it (ip_output()
+ * fragments, packet_sendmsg() allows an 802.1Q tag's 4 more bytes) and
+ * the device refuses what it cannot carry (memlink_poll(), tap).
+ */
 int dev_queue_xmit(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
@@ -572,10 +577,6 @@ int dev_queue_xmit(struct sk_buff *skb)
 	if (!(dev->flags & IFF_UP)) {
 		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_DEV_DOWN, false);
 		return -ENETDOWN;
-	}
-	if (skb->len > dev->mtu + dev->hard_header_len) {
-		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_MTU_EXCEEDED, false);
-		return -EMSGSIZE;
 	}
 	if (!list_empty(&net->ptype_all))
 		dev_queue_xmit_nit(skb, &net->ptype_all);

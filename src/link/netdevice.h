@@ -38,10 +38,12 @@ struct sock;
 #define ETH_ZLEN		60
 #define ETH_DATA_LEN		1500
 #define ETH_FRAME_LEN		1514
+#define VLAN_HLEN		4	/* an 802.1Q tag */
 #define ETH_P_ALL		0x0003
 #define ETH_P_IP		0x0800
 #define ETH_P_ARP		0x0806
 #define ETH_P_IPV6		0x86DD
+#define ETH_P_8021Q		0x8100
 #define ETH_P_802_3_MIN		0x0600
 
 /* From <linux/if.h>, which <net/if.h> cannot be included with. */
