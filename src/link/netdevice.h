@@ -50,6 +50,9 @@ struct sock;
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP		0x10000
 #endif
+#ifndef IFF_DORMANT
+#define IFF_DORMANT		0x20000
+#endif
 
 #define ARPHRD_ETHER		1
 #define ARPHRD_LOOPBACK		772
@@ -183,6 +186,9 @@ struct net_device *dev_get_by_name(struct usn_net *net, const char *name);
 int dev_open(struct net_device *dev);
 int dev_close(struct net_device *dev);
 int dev_change_flags(struct net_device *dev, unsigned int flags);
+/* One RTM_NEWLINK (ifi_change @gchanges), then NETDEV_UP/_DOWN/_CHANGE. */
+void __dev_notify_flags(struct net_device *dev, unsigned int old_flags,
+			unsigned int gchanges);
 int dev_set_mtu(struct net_device *dev, unsigned int mtu);
 /* Renames a device that is down (-EBUSY if up), as dev_change_name(). */
 int dev_change_name(struct net_device *dev, const char *newname);
@@ -217,7 +223,8 @@ void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change);
 
 /*
  * Device events (NETDEV_REGISTER, _UP, _DOWN, _CHANGE, _CHANGEMTU,
- * _CHANGEADDR, _CHANGENAME, _UNREGISTER); ptr is the device.
+ * _CHANGEADDR, _CHANGENAME, _CHANGE_TX_QUEUE_LEN, _UNREGISTER); ptr is
+ * the device.
  */
 struct notifier_block;
 void register_netdevice_notifier(struct notifier_block *nb);
