@@ -672,6 +672,106 @@ TEST(promiscuity_is_announced_as_linux_does)
 	usn_setns(NULL);
 }
 
+/*
+ * A change of flags is one RTM_NEWLINK whose ifi_change lists the flags
+ * changed (__dev_notify_flags); NETDEV_CHANGE is announced to no one;
+ * MTU and queue length changes say ifi_change 0. The values are what
+ * this machine's kernel (6.18) sent for `ip link set v0 ...` on a veth
+ * in a throwaway namespace. One difference: after "up", the kernel's
+ * veth sends a second RTM_NEWLINK (ifi_change 0, IFF_RUNNING now set)
+ * when linkwatch sees the carrier veth_open() turned on; a memlink has
+ * its carrier at once, so IFF_RUNNING is in the first message.
+ */
+static int set_txqlen(int fd, int ifindex, uint32_t len)
+{
+	struct nlmsghdr *nlh = req_start(RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, len);
+	return ack_only(fd, nlh);
+}
+
+#define EXPECT_FLAGS_EVENT(fd, chg, on, off)				\
+	do {								\
+		struct event ev_ = next_event(fd);			\
+									\
+		EXPECT_EQ(ev_.type, RTM_NEWLINK);			\
+		EXPECT_EQ(ev_.change, (unsigned int)(chg));		\
+		EXPECT_EQ(ev_.flags & (unsigned int)((on) | (off)),	\
+			  (unsigned int)(on));				\
+		EXPECT_EQ(next_event(fd).type, 0);			\
+	} while (0)
+
+TEST(flag_changes_are_announced_as_linux_does)
+{
+	struct usn_net *net;
+	int fd, ctl, p, ifx;
+	unsigned int f;
+
+	fd = route_sock_in_new_net("nl-flags", &ifx, RTMGRP_LINK, &net);
+	ctl = nl_open(NETLINK_ROUTE, 0);
+	p = usn_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	ASSERT_TRUE(fd >= 0 && ctl >= 0 && p >= 0);
+	while (next_event(fd).type)
+		;
+
+	/* ip link set v0 down / up: ifi_change IFF_UP, nothing else. */
+	EXPECT_OK(set_link(ctl, ifx, 0, IFF_UP));
+	EXPECT_FLAGS_EVENT(fd, IFF_UP, 0, IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
+	EXPECT_OK(usn_link_set_up(net, ifx, 1));
+	EXPECT_FLAGS_EVENT(fd, IFF_UP, IFF_UP | IFF_RUNNING | IFF_LOWER_UP, 0);
+
+	/* arp off / on, up or down: ifi_change IFF_NOARP. */
+	EXPECT_OK(set_link(ctl, ifx, IFF_NOARP, IFF_NOARP));
+	EXPECT_FLAGS_EVENT(fd, IFF_NOARP, IFF_UP | IFF_NOARP, 0);
+	f = ifflags(p, "ml0");
+	EXPECT_OK(set_ifflags(p, "ml0", f & ~IFF_NOARP));
+	EXPECT_FLAGS_EVENT(fd, IFF_NOARP, IFF_UP, IFF_NOARP);
+	EXPECT_OK(usn_link_set_up(net, ifx, 0));
+	EXPECT_FLAGS_EVENT(fd, IFF_UP, 0, IFF_UP);
+	EXPECT_OK(set_link(ctl, ifx, IFF_NOARP, IFF_NOARP));
+	EXPECT_FLAGS_EVENT(fd, IFF_NOARP, IFF_NOARP, IFF_UP);
+
+	/* ip link set v0 up arp on: one message for both. */
+	EXPECT_OK(set_link(ctl, ifx, IFF_UP, IFF_UP | IFF_NOARP));
+	EXPECT_FLAGS_EVENT(fd, IFF_UP | IFF_NOARP, IFF_UP, IFF_NOARP);
+
+	/* multicast off; promisc on (SIOCSIFFLAGS); allmulticast on. */
+	EXPECT_OK(set_link(ctl, ifx, 0, IFF_MULTICAST));
+	EXPECT_FLAGS_EVENT(fd, IFF_MULTICAST, IFF_UP, IFF_MULTICAST);
+	f = ifflags(p, "ml0");
+	EXPECT_OK(set_ifflags(p, "ml0", f | IFF_PROMISC));
+	EXPECT_FLAGS_EVENT(fd, IFF_PROMISC, IFF_PROMISC, 0);
+	EXPECT_OK(set_ifflags(p, "ml0", f | IFF_PROMISC | IFF_ALLMULTI));
+	EXPECT_FLAGS_EVENT(fd, IFF_ALLMULTI, IFF_PROMISC | IFF_ALLMULTI, 0);
+
+	/* txqueuelen, mtu: ifi_change 0. */
+	EXPECT_OK(set_txqlen(ctl, ifx, 500));
+	EXPECT_FLAGS_EVENT(fd, 0, IFF_UP, 0);
+	EXPECT_OK(usn_link_set_mtu(net, ifx, 1400));
+	EXPECT_FLAGS_EVENT(fd, 0, IFF_UP, 0);
+
+	/* promisc off allmulticast off multicast on: one message. */
+	EXPECT_OK(set_link(ctl, ifx, IFF_MULTICAST,
+			   IFF_PROMISC | IFF_ALLMULTI | IFF_MULTICAST));
+	EXPECT_FLAGS_EVENT(fd, IFF_PROMISC | IFF_ALLMULTI | IFF_MULTICAST,
+			   IFF_MULTICAST, IFF_PROMISC | IFF_ALLMULTI);
+
+	/* A packet socket's promiscuous membership, taken and dropped. */
+	EXPECT_OK(membership(p, ifx, PACKET_MR_PROMISC, true));
+	EXPECT_FLAGS_EVENT(fd, IFF_PROMISC, IFF_UP, IFF_PROMISC);
+	usn_close(p);
+	EXPECT_FLAGS_EVENT(fd, IFF_PROMISC, IFF_UP, IFF_PROMISC);
+
+	/* Nothing changed: nothing said. */
+	EXPECT_OK(set_link(ctl, ifx, IFF_UP, IFF_UP));
+	EXPECT_EQ(next_event(fd).type, 0);
+	usn_close(ctl);
+	usn_close(fd);
+	usn_setns(NULL);
+}
+
 /* ---- errors -------------------------------------------------------------------- */
 
 struct errmsg {

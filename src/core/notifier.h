@@ -59,5 +59,6 @@ static inline void notifier_call_chain(struct notifier_head *nh,
 #define NETDEV_UNREGISTER	0x0006
 #define NETDEV_CHANGEADDR	0x0008
 #define NETDEV_CHANGENAME	0x000B
+#define NETDEV_CHANGE_TX_QUEUE_LEN 0x001F
 
 #endif

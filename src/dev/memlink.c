@@ -33,6 +33,8 @@
  *   in-flight queue full      tx_dropped, TXQUEUE_FULL (never sent)
  *   queued when the receiver  rx_dropped, DEV_DOWN on the receiver
  *   went down
+ *   too long for the receiver rx_dropped, MTU_EXCEEDED on the receiver:
+ *                             over its MTU + 14 + 4 (a VLAN tag), as veth
  */
 #include <errno.h>
 #include <limits.h>
@@ -390,8 +392,18 @@ static int memlink_poll(struct net_device *dev, int budget)
 	due = ml_dir_take(d, net_now(dev_net(dev)), budget);
 	pthread_mutex_unlock(&d->lock);
 	while ((skb = chain_pop(&due))) {
-		netif_receive_frame(dev, skb);
 		n++;
+		/*
+		 * As veth's peer (is_skb_forwardable()): this end's MTU and
+		 * header, plus room for an 802.1Q tag. The sender's stack
+		 * no longer checks (dev_queue_xmit()).
+		 */
+		if (skb->len > dev->mtu + ETH_HLEN + VLAN_HLEN) {
+			dev_kfree_skb_reason(dev, skb,
+					     SKB_DROP_REASON_MTU_EXCEEDED, true);
+			continue;
+		}
+		netif_receive_frame(dev, skb);
 	}
 	return n;
 }

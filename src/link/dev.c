@@ -191,7 +191,8 @@ int dev_change_tx_queue_len(struct net_device *dev, unsigned int len)
 		return -ERANGE;
 	if (len != dev->tx_queue_len) {
 		dev->tx_queue_len = len;
-		notifier_call_chain(&netdev_chain, NETDEV_CHANGE, dev);
+		notifier_call_chain(&netdev_chain, NETDEV_CHANGE_TX_QUEUE_LEN,
+				    dev);
 	}
 	return 0;
 }
@@ -242,25 +243,54 @@ void devices_unregister_all(struct usn_net *net)
 	}
 }
 
+/*
+ * Carrier bits usnet keeps in dev->flags where Linux derives them in
+ * dev_get_flags(): they are set with IFF_UP and never a user's change.
+ */
+#define IFF_CARRIER	(IFF_RUNNING | IFF_LOWER_UP)
+
+static int __dev_open(struct net_device *dev)
+{
+	int err;
+
+	if (dev->netdev_ops->ndo_open) {
+		err = dev->netdev_ops->ndo_open(dev);
+		if (err)
+			return err;
+	}
+	dev->flags |= IFF_UP | IFF_CARRIER;
+	if (dev->rx_fd >= 0) {
+		err = exec_watch_fd(dev->net, dev, true);
+		if (err) {
+			dev->flags &= ~(IFF_UP | IFF_CARRIER);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void __dev_close(struct net_device *dev)
+{
+	if (dev->rx_fd >= 0)
+		exec_watch_fd(dev->net, dev, false);
+	if (dev->netdev_ops->ndo_stop)
+		dev->netdev_ops->ndo_stop(dev);
+	dev->flags &= ~(IFF_UP | IFF_CARRIER);
+	dev->rx_ready = false;
+	backlog_purge_dev(dev->net, dev);
+}
+
+/* Not through dev_change_flags(): announced with IFF_UP | IFF_RUNNING, as Linux. */
 int dev_open(struct net_device *dev)
 {
 	int err;
 
 	if (dev->flags & IFF_UP)
 		return 0;
-	if (dev->netdev_ops->ndo_open) {
-		err = dev->netdev_ops->ndo_open(dev);
-		if (err)
-			return err;
-	}
-	dev->flags |= IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
-	if (dev->rx_fd >= 0) {
-		err = exec_watch_fd(dev->net, dev, true);
-		if (err) {
-			dev->flags &= ~(IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
-			return err;
-		}
-	}
+	err = __dev_open(dev);
+	if (err)
+		return err;
+	rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_UP | IFF_RUNNING);
 	notifier_call_chain(&netdev_chain, NETDEV_UP, dev);
 	return 0;
 }
@@ -269,13 +299,8 @@ int dev_close(struct net_device *dev)
 {
 	if (!(dev->flags & IFF_UP))
 		return 0;
-	if (dev->rx_fd >= 0)
-		exec_watch_fd(dev->net, dev, false);
-	if (dev->netdev_ops->ndo_stop)
-		dev->netdev_ops->ndo_stop(dev);
-	dev->flags &= ~(IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
-	dev->rx_ready = false;
-	backlog_purge_dev(dev->net, dev);
+	__dev_close(dev);
+	rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_UP | IFF_RUNNING);
 	notifier_call_chain(&netdev_chain, NETDEV_DOWN, dev);
 	return 0;
 }
@@ -287,17 +312,56 @@ int dev_close(struct net_device *dev)
 /* The user's IFF_PROMISC and IFF_ALLMULTI: one reference each on the counts. */
 #define IFF_COUNTED	(IFF_PROMISC | IFF_ALLMULTI)
 
+/* Flags that are the device's state, never a NETDEV_CHANGE (IFF_VOLATILE). */
+#define IFF_VOLATILE	(IFF_LOOPBACK | IFF_POINTOPOINT | IFF_BROADCAST | \
+			 IFF_MASTER | IFF_SLAVE | IFF_CARRIER | IFF_DORMANT)
+
 unsigned int dev_get_flags(const struct net_device *dev)
 {
 	return (dev->flags & ~IFF_COUNTED) | (dev->gflags & IFF_COUNTED);
 }
 
+/*
+ * Announces a change of flags from @old_flags, as __dev_notify_flags():
+ * one RTM_NEWLINK whose ifi_change is @gchanges (when any), then
+ * NETDEV_UP or NETDEV_DOWN, then NETDEV_CHANGE for any other flag of a
+ * device that is up. NETDEV_CHANGE itself is announced to no one.
+ */
+void __dev_notify_flags(struct net_device *dev, unsigned int old_flags,
+			unsigned int gchanges)
+{
+	unsigned int changes = dev->flags ^ old_flags;
+
+	if (gchanges)
+		rtmsg_ifinfo(RTM_NEWLINK, dev, gchanges);
+	if (changes & IFF_UP)
+		notifier_call_chain(&netdev_chain, (dev->flags & IFF_UP) ?
+				    NETDEV_UP : NETDEV_DOWN, dev);
+	if ((dev->flags & IFF_UP) &&
+	    (changes & ~(IFF_UP | IFF_COUNTED | IFF_VOLATILE)))
+		notifier_call_chain(&netdev_chain, NETDEV_CHANGE, dev);
+}
+
+/*
+ * SIOCSIFFLAGS and RTM_SETLINK's flags, as __dev_change_flags(): the
+ * plain flags, then up or down, then the user's references on the
+ * promiscuous and all-multicast counts. A device that fails to open
+ * keeps the rest of the change, unannounced, as in Linux.
+ */
 int dev_change_flags(struct net_device *dev, unsigned int flags)
 {
 	unsigned int old = dev->flags, old_gflags = dev->gflags;
 	unsigned int mask = IFF_USER_MASK & ~(IFF_UP | IFF_COUNTED);
+	unsigned int gchanges;
 	int err = 0;
 
+	dev->flags = (dev->flags & ~mask) | (flags & mask);
+	if ((flags ^ old) & IFF_UP) {
+		if (old & IFF_UP)
+			__dev_close(dev);
+		else
+			err = __dev_open(dev);
+	}
 	if ((flags ^ dev->gflags) & IFF_PROMISC) {
 		dev->gflags ^= IFF_PROMISC;
 		__dev_set_promiscuity(dev, (flags & IFF_PROMISC) ? 1 : -1);
@@ -306,15 +370,13 @@ int dev_change_flags(struct net_device *dev, unsigned int flags)
 		dev->gflags ^= IFF_ALLMULTI;
 		__dev_set_allmulti(dev, (flags & IFF_ALLMULTI) ? 1 : -1);
 	}
-	dev->flags = (dev->flags & ~mask) | (flags & mask);
-	if ((flags ^ old) & IFF_UP)
-		err = (flags & IFF_UP) ? dev_open(dev) : dev_close(dev);
-	else if ((dev->flags ^ old) & mask)
-		notifier_call_chain(&netdev_chain, NETDEV_CHANGE, dev);
-	else if (dev->gflags ^ old_gflags)
-		/* as __dev_notify_flags(): not a NETDEV_CHANGE */
-		rtmsg_ifinfo(RTM_NEWLINK, dev, dev->gflags ^ old_gflags);
-	return err;
+	if (err)
+		return err;
+	/* The carrier bits are not flags in Linux: never in ifi_change. */
+	gchanges = ((old ^ dev->flags) & ~IFF_CARRIER) |
+		   (old_gflags ^ dev->gflags);
+	__dev_notify_flags(dev, old, gchanges);
+	return 0;
 }
 
 int dev_set_mtu(struct net_device *dev, unsigned int mtu)
@@ -564,6 +626,11 @@ static void dev_queue_xmit_nit(struct sk_buff *skb, struct list_head *list)
 	}
 }
 
+/*
+ * No MTU check here, as in Linux: the senders enforce it (ip_output()
+ * fragments, packet_sendmsg() allows an 802.1Q tag's 4 more bytes) and
+ * the device refuses what it cannot carry (memlink_poll(), tap).
+ */
 int dev_queue_xmit(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
@@ -572,10 +639,6 @@ int dev_queue_xmit(struct sk_buff *skb)
 	if (!(dev->flags & IFF_UP)) {
 		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_DEV_DOWN, false);
 		return -ENETDOWN;
-	}
-	if (skb->len > dev->mtu + dev->hard_header_len) {
-		dev_kfree_skb_reason(dev, skb, SKB_DROP_REASON_MTU_EXCEEDED, false);
-		return -EMSGSIZE;
 	}
 	if (!list_empty(&net->ptype_all))
 		dev_queue_xmit_nit(skb, &net->ptype_all);

@@ -49,10 +49,11 @@ int __dev_set_promiscuity(struct net_device *dev, int inc)
 
 int dev_set_promiscuity(struct net_device *dev, int inc)
 {
+	unsigned int old_flags = dev->flags;
 	int err = __dev_set_promiscuity(dev, inc);
 
 	if (!err)
-		rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_PROMISC);
+		__dev_notify_flags(dev, old_flags, IFF_PROMISC);
 	return err;
 }
 

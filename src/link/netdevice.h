@@ -38,15 +38,20 @@ struct sock;
 #define ETH_ZLEN		60
 #define ETH_DATA_LEN		1500
 #define ETH_FRAME_LEN		1514
+#define VLAN_HLEN		4	/* an 802.1Q tag */
 #define ETH_P_ALL		0x0003
 #define ETH_P_IP		0x0800
 #define ETH_P_ARP		0x0806
 #define ETH_P_IPV6		0x86DD
+#define ETH_P_8021Q		0x8100
 #define ETH_P_802_3_MIN		0x0600
 
 /* From <linux/if.h>, which <net/if.h> cannot be included with. */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP		0x10000
+#endif
+#ifndef IFF_DORMANT
+#define IFF_DORMANT		0x20000
 #endif
 
 #define ARPHRD_ETHER		1
@@ -181,6 +186,9 @@ struct net_device *dev_get_by_name(struct usn_net *net, const char *name);
 int dev_open(struct net_device *dev);
 int dev_close(struct net_device *dev);
 int dev_change_flags(struct net_device *dev, unsigned int flags);
+/* One RTM_NEWLINK (ifi_change @gchanges), then NETDEV_UP/_DOWN/_CHANGE. */
+void __dev_notify_flags(struct net_device *dev, unsigned int old_flags,
+			unsigned int gchanges);
 int dev_set_mtu(struct net_device *dev, unsigned int mtu);
 /* Renames a device that is down (-EBUSY if up), as dev_change_name(). */
 int dev_change_name(struct net_device *dev, const char *newname);
@@ -215,7 +223,8 @@ void rtmsg_ifinfo(int type, struct net_device *dev, unsigned int change);
 
 /*
  * Device events (NETDEV_REGISTER, _UP, _DOWN, _CHANGE, _CHANGEMTU,
- * _CHANGEADDR, _CHANGENAME, _UNREGISTER); ptr is the device.
+ * _CHANGEADDR, _CHANGENAME, _CHANGE_TX_QUEUE_LEN, _UNREGISTER); ptr is
+ * the device.
  */
 struct notifier_block;
 void register_netdevice_notifier(struct notifier_block *nb);

@@ -353,14 +353,14 @@ static int rtnetlink_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_REGISTER:
 		rtmsg_ifinfo(RTM_NEWLINK, dev, ~0u);
 		break;
-	case NETDEV_UP:
-	case NETDEV_DOWN:
-		rtmsg_ifinfo(RTM_NEWLINK, dev, IFF_UP);
-		break;
-	case NETDEV_CHANGE:
+	/*
+	 * Not NETDEV_UP, _DOWN or _CHANGE: a change of flags is announced
+	 * once, by __dev_notify_flags(), dev_open() or dev_close().
+	 */
 	case NETDEV_CHANGEMTU:
 	case NETDEV_CHANGEADDR:
 	case NETDEV_CHANGENAME:
+	case NETDEV_CHANGE_TX_QUEUE_LEN:
 		rtmsg_ifinfo(RTM_NEWLINK, dev, 0);
 		break;
 	case NETDEV_UNREGISTER:

@@ -200,10 +200,28 @@ static int packet_getname_spkt(struct socket *sock, struct sockaddr *uaddr,
 
 /* ---- sending ------------------------------------------------------------------ */
 
-/* Allocates, fills and sends one frame of @len user bytes (+ @hlen of header built). */
+/*
+ * An Ethernet frame that carries an 802.1Q tag may be VLAN_HLEN longer
+ * than MTU + header (packet_extra_vlan_len_allowed()): the tag is not
+ * counted in the MTU. The built header is at skb->data.
+ */
+static bool packet_extra_vlan_len_allowed(const struct net_device *dev,
+					  const struct sk_buff *skb)
+{
+	if (dev->type != ARPHRD_ETHER || skb->len < ETH_HLEN)
+		return false;
+	return skb->data[12] == ETH_P_8021Q >> 8 &&
+	       skb->data[13] == (ETH_P_8021Q & 0xff);
+}
+
+/*
+ * Allocates, fills and sends one frame of @len user bytes; @max is the
+ * longest the device takes without a VLAN tag (MTU, plus the link header
+ * when the user writes it).
+ */
 static int packet_xmit(struct sock *sk, struct net_device *dev,
 		       struct kmsghdr *msg, size_t len, uint16_t proto,
-		       const unsigned char *daddr, bool dgram)
+		       const unsigned char *daddr, bool dgram, size_t max)
 {
 	struct sk_buff *skb;
 	unsigned char *data;
@@ -236,6 +254,9 @@ static int packet_xmit(struct sock *sk, struct net_device *dev,
 		skb->network_header = (uint16_t)(skb->mac_header +
 						 dev->hard_header_len);
 	}
+	err = -EMSGSIZE;
+	if (len > max && !packet_extra_vlan_len_allowed(dev, skb))
+		goto out_free;
 	skb->protocol = proto;
 	skb->dev = dev;
 	err = dev_queue_xmit(skb);
@@ -256,6 +277,7 @@ static int packet_sendmsg(struct socket *sock, struct kmsghdr *msg,
 	struct net_device *dev;
 	bool dgram = sock->type == SOCK_DGRAM;
 	int ifindex = po->ifindex;
+	size_t max;
 	uint16_t proto = po->num;
 
 	if (saddr) {
@@ -278,9 +300,11 @@ static int packet_sendmsg(struct socket *sock, struct kmsghdr *msg,
 		return -ENXIO;
 	if (!netif_running(dev))
 		return -ENETDOWN;
-	if (len > dev->mtu + (dgram ? 0 : dev->hard_header_len))
+	max = dev->mtu + (dgram ? 0 : dev->hard_header_len);
+	/* Up to a VLAN tag more, checked once the frame is built. */
+	if (len > max + VLAN_HLEN)
 		return -EMSGSIZE;
-	return packet_xmit(sk, dev, msg, len, proto, addr, dgram);
+	return packet_xmit(sk, dev, msg, len, proto, addr, dgram, max);
 }
 
 /* SOCK_PACKET: a whole frame to the device named in a sockaddr_pkt. */
@@ -305,9 +329,10 @@ static int packet_sendmsg_spkt(struct socket *sock, struct kmsghdr *msg,
 		return -ENODEV;
 	if (!netif_running(dev))
 		return -ENETDOWN;
-	if (len > dev->mtu + dev->hard_header_len)
+	if (len > dev->mtu + dev->hard_header_len + VLAN_HLEN)
 		return -EMSGSIZE;
-	return packet_xmit(sock->sk, dev, msg, len, proto, NULL, false);
+	return packet_xmit(sock->sk, dev, msg, len, proto, NULL, false,
+			   dev->mtu + dev->hard_header_len);
 }
 
 /* ---- receiving ------------------------------------------------------------------ */
