@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,11 +340,21 @@ static void *stack_thread(void *arg)
 
 int exec_start(struct usn_net *net)
 {
+	sigset_t all, old;
 	int err;
 
 	if (net->mode != NET_MODE_THREADED)
 		return 0;
+	/*
+	 * The stack thread blocks every signal (it inherits the mask it is
+	 * created with): a signal sent to the process, such as the SIGURG of
+	 * F_SETOWN or a program's SIGINT, must reach the program's threads,
+	 * never be taken, and for SIGURG ignored, by a thread of the library.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = pthread_create(&net->exec.thread, NULL, stack_thread, net);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		return -err;
 	net->exec.thread_running = true;
