@@ -339,6 +339,9 @@ static void close_idle(const struct stack *s, int *fds, int n)
 	}
 }
 
+/* tcp_bench_sizes.c: the sizes of the objects an idle socket holds. */
+void mem_breakdown(double per_socket);
+
 /*
  * Memory per idle established connection (both ends in this process, so a
  * connection is two sockets): the kernel's by its own accounting (the Slab
@@ -390,6 +393,7 @@ static void mem(int n, int port)
 	printf("%-28s usnet  %12.0f bytes  (malloc heap %+lld bytes in all)\n",
 	       "usnet heap per connection", pu, u1.heap - u0.heap);
 	printf("%-28s %.2f usnet/kernel\n", "memory per connection", pk > 0 ? pu / pk : 0);
+	mem_breakdown(pu / 2);
 out:
 	free(fds);
 }

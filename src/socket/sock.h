@@ -126,11 +126,11 @@ struct sock {
 	unsigned char		sk_reuseport;
 	unsigned char		sk_userlocks;
 	unsigned char		sk_no_check_tx;
+	atomic_int		sk_refcnt;
 	struct usn_net		*sk_net;
 	struct socket		*sk_socket;
 	struct wait_queue_head	*sk_wq;		/* the socket's, NULL when orphaned */
 	const struct proto	*sk_prot;
-	atomic_int		sk_refcnt;
 	unsigned long		sk_flags;	/* sock_flag(): atomic bits */
 	int			sk_err;		/* positive errno, reported once */
 	int			sk_err_soft;
@@ -141,10 +141,10 @@ struct sock {
 	int			sk_forward_alloc;	/* bytes reserved, not yet charged */
 	int			sk_rcvlowat;
 	int			sk_peek_off;	/* SO_PEEK_OFF: -1 off (sk_peek_offset()) */
+	int			sk_bound_dev_if;
 	long			sk_rcvtimeo;	/* jiffies */
 	long			sk_sndtimeo;	/* jiffies */
 	unsigned long		sk_lingertime;	/* jiffies */
-	int			sk_bound_dev_if;
 	uint32_t		sk_mark;
 	uint32_t		sk_priority;
 	atomic_uint		sk_drops;

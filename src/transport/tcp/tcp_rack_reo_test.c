@@ -35,6 +35,7 @@ static unsigned int reo_steps_max(const char *recovery, uint64_t *dsacks)
 	struct usn_memlink_params p;
 	unsigned int steps = 0;
 	uint64_t sent = 0, got = 0;
+	bool indexed = false;
 	struct sock *sk;
 	struct rig g;
 	int l, c, s;
@@ -74,6 +75,7 @@ static unsigned int reo_steps_max(const char *recovery, uint64_t *dsacks)
 		net_lock(g.a);
 		if (tcp_sk(sk)->rack.reo_wnd_steps > steps)
 			steps = tcp_sk(sk)->rack.reo_wnd_steps;
+		indexed |= tcp_sk(sk)->rtx_index.v != NULL;
 		net_unlock(g.a);
 		usn_setns(g.b);
 		while ((n = usn_recv(s, buf, sizeof(buf), 0)) > 0)
@@ -85,6 +87,16 @@ static unsigned int reo_steps_max(const char *recovery, uint64_t *dsacks)
 	usn_snmp(g.a, "TcpExt.TCPDSACKRecv", dsacks);
 	memset(&p, 0, sizeof(p));
 	EXPECT_OK(usn_memlink_set_params(g.a, g.ifa, &p));
+	/*
+	 * SACKs built the retransmit queue's index; with everything
+	 * acknowledged its array is freed (an idle socket holds none).
+	 */
+	usn_sim_run(500 * MS);
+	EXPECT_TRUE(indexed);
+	net_lock(g.a);
+	EXPECT_EQ(tcp_sk(sk)->packets_out, 0);
+	EXPECT_TRUE(tcp_sk(sk)->rtx_index.v == NULL);
+	net_unlock(g.a);
 	usn_close(s);
 	usn_close(l);
 	usn_setns(g.a);

@@ -369,7 +369,12 @@ struct sk_buff *tcp_rtx_index_find(struct sock *sk, uint32_t seq)
 	return i < ix->n ? ix->v[ix->first + i] : NULL;
 }
 
-/* @skb leaves the write queue (tcp_free_skb). */
+/*
+ * @skb leaves the write queue (tcp_free_skb). The array goes back to
+ * malloc once the last segment in flight is acknowledged: the index
+ * serves loss recovery only, and an idle connection (most of them)
+ * should not pay for it; the next SACK rebuilds it.
+ */
 void tcp_rtx_index_unlink(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_rtx_index *ix = &tcp_sk(sk)->rtx_index;
@@ -378,7 +383,8 @@ void tcp_rtx_index_unlink(struct sock *sk, struct sk_buff *skb)
 		return;
 	if (ix->v[ix->first] == skb) {
 		ix->first++;
-		ix->n--;
+		if (!--ix->n)
+			tcp_rtx_index_free(sk);
 		return;
 	}
 	ix->valid = false;	/* not the front: rebuilt when next needed */

@@ -260,36 +260,38 @@ struct tcp_sock {
 	uint8_t			probes_out;
 	uint8_t			pending;	/* ICSK_TIME_* */
 	uint8_t			syn_retries;	/* TCP_SYNCNT, 0: sysctl */
+	bool			ca_setsockopt;	/* chosen by TCP_CONGESTION */
+	uint8_t			keepalive_probes;	/* TCP_KEEPCNT, 0: sysctl */
 	uint32_t		rto;		/* ms */
 	uint32_t		user_timeout;	/* TCP_USER_TIMEOUT, ms */
 	uint32_t		probes_tstamp;	/* jiffies of the first zero-window probe */
+	int			linger2;	/* TCP_LINGER2, ms; -1: no FIN_WAIT2 wait */
 	struct {
-		uint8_t		pending;	/* ICSK_ACK_* */
-		uint8_t		quick;		/* segments to ack at once */
-		uint8_t		pingpong;	/* interactive mode */
-		uint32_t	ato;		/* delayed ACK timeout, ms */
 		uint64_t	timeout;	/* jiffies the delayed ACK is due */
+		uint32_t	ato;		/* delayed ACK timeout, ms */
 		uint32_t	lrcvtime;	/* jiffies of the last data received */
 		uint16_t	rcv_mss;	/* the peer's segment size, estimated */
 		uint16_t	last_seg_size;
+		uint8_t		pending;	/* ICSK_ACK_* */
+		uint8_t		quick;		/* segments to ack at once */
+		uint8_t		pingpong;	/* interactive mode */
 	} ack;
 	struct timer_list	retransmit_timer;
 	struct timer_list	delack_timer;
 	struct timer_list	keepalive_timer;
 	const struct tcp_congestion_ops *ca_ops;
-	bool			ca_setsockopt;	/* chosen by TCP_CONGESTION */
+	/* a child not yet accepted */
+	struct tcp_sock		*parent;
+	struct list_head	accept_node;
 	uint64_t		ca_priv[8];	/* the algorithm's state (icsk_ca_priv) */
 
 	/* listening */
 	struct list_head	accept_queue;	/* children, oldest first */
 	struct list_head	req_list;	/* request socks in SYN_RECV */
+	uint64_t		synq_overflow;	/* jiffies + 1 of the last cookie sent, 0: none */
 	unsigned int		qlen;		/* request socks */
 	unsigned int		ack_backlog;	/* children in accept_queue */
 	unsigned int		max_ack_backlog;
-	uint64_t		synq_overflow;	/* jiffies + 1 of the last cookie sent, 0: none */
-	/* a child not yet accepted */
-	struct list_head	accept_node;
-	struct tcp_sock		*parent;
 
 	/* sequence space (RFC 9293 3.3.1) */
 	uint32_t		rcv_nxt;
@@ -306,7 +308,6 @@ struct tcp_sock {
 	uint32_t		high_seq;	/* snd_nxt when loss recovery began */
 	uint32_t		snd_up;		/* urgent pointer to send (snd_una: none) */
 	uint32_t		urg_seq;	/* received: sequence number of the urgent byte */
-	uint16_t		urg_data;	/* TCP_URG_* | the byte */
 
 	uint32_t		rcv_tstamp;	/* jiffies of the last ACK received */
 	uint32_t		lsndtime;	/* jiffies of the last data sent */
@@ -321,6 +322,7 @@ struct tcp_sock {
 	uint32_t		window_clamp;
 	uint32_t		rcv_ssthresh;
 	uint32_t		rcv_wnd;	/* current advertised window */
+	uint16_t		urg_data;	/* TCP_URG_* | the byte */
 	uint8_t			scaling_ratio;
 	uint8_t			nonagle;
 	/* receive-buffer auto-tuning (tcp_rcv_space_adjust) */
@@ -335,8 +337,6 @@ struct tcp_sock {
 		uint64_t	time;		/* us it began */
 	} rcvq_space;
 	uint32_t		rcv_rtt_last_tsecr;
-	bool			is_cwnd_limited;
-	bool			fin_pending;	/* FIN sent once the queue drains */
 
 	/* RTT (RFC 6298, Linux's estimator): srtt << 3, mdev << 2, in us */
 	uint32_t		srtt_us;
@@ -372,17 +372,19 @@ struct tcp_sock {
 	struct tcp_sack_block	duplicate_sack[1];
 	struct tcp_sack_block	selective_acks[TCP_NUM_SACKS];
 	uint32_t		highest_sack;	/* end_seq of the highest SACKed segment */
+	uint32_t		reord_seen;	/* reorderings detected */
 	/* the blocks of the last ACK, already tagged */
 	struct tcp_sack_block	recv_sack_cache[TCP_NUM_SACKS];
 	struct tcp_rtx_index	rtx_index;	/* seq -> segment, for SACK */
 	struct list_head	tsorted_sent_queue;	/* in send order, for RACK */
-	uint32_t		reord_seen;	/* reorderings detected */
 	uint32_t		dsack_dups;	/* D-SACK blocks received */
 	struct minmax		rtt_min;	/* us over tcp_min_rtt_wlen (0: none) */
 	uint32_t		tlp_high_seq;	/* snd_nxt at a loss probe, 0: none out */
 	uint32_t		tx_order;	/* transmissions of data so far */
 	uint8_t			tlp_retrans;	/* the probe was a retransmission */
 	uint8_t			frto;		/* F-RTO (RFC 5682) after this RTO */
+	bool			is_cwnd_limited;
+	bool			fin_pending;	/* FIN sent once the queue drains */
 
 	/* RACK (RFC 8985, tcp_recovery.c) */
 	struct {
@@ -409,8 +411,6 @@ struct tcp_sock {
 	/* keepalive and other options (0: the sysctl) */
 	uint32_t		keepalive_time;	/* ms */
 	uint32_t		keepalive_intvl;	/* ms */
-	uint8_t			keepalive_probes;
-	int			linger2;	/* TCP_LINGER2, ms; -1: no FIN_WAIT2 wait */
 
 	/* counters for TCP_INFO */
 	uint32_t		segs_in;
