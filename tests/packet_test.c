@@ -247,7 +247,7 @@ TEST(send_raw_dgram_and_sock_packet_frames)
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_TEST),
 				  .sll_halen = 6 };
 	struct sockaddr_pkt spkt = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_TEST) };
-	unsigned char frame[64] = { 0 }, buf[2048];
+	unsigned char frame[64] = { 0 }, buf[2048] = { 0 };
 	int rx, raw, dgram, pkt;
 
 	setup();
