@@ -224,8 +224,14 @@ static void ep_make_ready(struct eventpoll *ep, struct epitem *epi)
 		list_add_tail(&epi->rdllink, &ep->rdllist);
 	if (wq_has_sleeper(&ep->wq))
 		wake_up(&ep->wq);
+	/*
+	 * The key is EPOLLIN alone, as Linux's: a parent instance whose item
+	 * on this file asks only EPOLLRDNORM (or poll() asking only
+	 * POLLRDNORM) is not woken, though polling the file would say
+	 * EPOLLIN | EPOLLRDNORM.
+	 */
 	if (wq_has_sleeper(&ep->poll_wait))
-		wake_up_poll(&ep->poll_wait, EPOLLIN | EPOLLRDNORM);
+		wake_up_poll(&ep->poll_wait, EPOLLIN);
 }
 
 /*
