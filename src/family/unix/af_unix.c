@@ -499,7 +499,7 @@ restart:
 	__skb_queue_tail(&other->sk_receive_queue, skb);
 	skb = NULL;
 	unix_state_double_unlock(sk, other);
-	unix_defer_wake(&d, other, POLLIN | POLLRDNORM);
+	unix_defer_wake(&d, other, UNIX_WAKE_DATA);
 	sock_put(other);
 	err = 0;
 	goto out;

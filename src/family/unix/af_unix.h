@@ -40,6 +40,7 @@
 #ifndef USN_FAMILY_UNIX_AF_UNIX_H
 #define USN_FAMILY_UNIX_AF_UNIX_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -175,6 +176,9 @@ struct unix_defer {
 	struct sk_buff_head	free_q;
 	struct scm_fp_list	*put;		/* descriptors to release */
 };
+
+/* The key of a data-ready wake-up, as sock_def_readable()'s. */
+#define UNIX_WAKE_DATA	(POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND)
 
 void unix_defer_init(struct unix_defer *d);
 void unix_defer_wake(struct unix_defer *d, struct sock *sk,

@@ -144,7 +144,7 @@ static int unix_queue_oob(struct socket *sock, struct kmsghdr *msg,
 	/* A negative owner is a process group, as kill(2) reads it. */
 	if (owner)
 		kill(owner, SIGURG);
-	unix_defer_wake(d, other, POLLIN | POLLRDNORM | POLLPRI | POLLRDBAND);
+	unix_defer_wake(d, other, UNIX_WAKE_DATA);
 	return 0;
 }
 
@@ -206,7 +206,7 @@ int unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 		unix_state_unlock(other);
 		sent += size;
 		/* Wake the reader now: the next buffer may wait for it. */
-		unix_defer_wake(&d, other, POLLIN | POLLRDNORM);
+		unix_defer_wake(&d, other, UNIX_WAKE_DATA);
 		unix_defer_run(sock->net, &d);
 	}
 	/* As Linux, a refused out-of-band byte is an error without SIGPIPE. */
@@ -664,7 +664,7 @@ restart:
 	}
 	__skb_queue_tail(&other->sk_receive_queue, skb);
 	unix_state_unlock(other);
-	unix_defer_wake(&d, other, POLLIN | POLLRDNORM);
+	unix_defer_wake(&d, other, UNIX_WAKE_DATA);
 	sock_put(other);
 	unix_defer_run(sock->net, &d);
 	return (int)len;
