@@ -58,6 +58,14 @@ int dev_ioctl(struct usn_net *net, unsigned int cmd, void *arg)
 	struct net_device *dev;
 	int err;
 
+	/*
+	 * sock_do_ioctl: only socket ioctl numbers reach the devices, and
+	 * their ifreq is read before the number is looked at.
+	 */
+	if (_IOC_TYPE(cmd) != 0x89)
+		return -ENOTTY;
+	if (!ifr)
+		return -EFAULT;
 	switch (cmd) {
 	case SIOCGIFNAME:
 	case SIOCGIFINDEX:
@@ -70,8 +78,6 @@ int dev_ioctl(struct usn_net *net, unsigned int cmd, void *arg)
 	default:
 		return -ENOTTY;
 	}
-	if (!ifr)
-		return -EFAULT;
 	net_lock(net);
 	if (cmd == SIOCGIFNAME) {
 		err = dev_ifname(net, ifr);

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -23,8 +25,30 @@ __public int usn_close(int fd)
 	return (int)syscall_ret(err);
 }
 
-/* File status flags a socket keeps (F_SETFL): the rest are ignored, as Linux does. */
-#define SETFL_MASK	(O_NONBLOCK)
+/*
+ * File status flags a socket keeps (F_SETFL): the rest are ignored, as
+ * Linux does. O_DIRECT is refused: a socket cannot do direct I/O.
+ */
+#define SETFL_MASK	(O_APPEND | O_NONBLOCK | O_NOATIME)
+
+/*
+ * F_SETOWN's check (f_setown): INT_MIN has no group to negate to, and a
+ * number no process, group or session uses is ESRCH.
+ */
+static int setown_check(long arg)
+{
+	pid_t who = (pid_t)arg;
+
+	if (who == INT_MIN)
+		return -EINVAL;
+	if (who < 0)
+		who = -who;
+	if (!who || kill(who, 0) == 0 || errno != ESRCH)
+		return 0;
+	if (who > 1 && (kill(-who, 0) == 0 || errno != ESRCH))
+		return 0;
+	return -ESRCH;
+}
 
 static long sock_fcntl(int fd, struct file *file, int cmd, long arg)
 {
@@ -34,7 +58,7 @@ static long sock_fcntl(int fd, struct file *file, int cmd, long arg)
 	case F_GETFL:
 		return O_RDWR | (long)file_flags(file);
 	case F_SETFL:
-		if (arg & O_ASYNC)
+		if (arg & (O_ASYNC | O_DIRECT))
 			return -EINVAL;	/* SIGIO delivery is not supported yet */
 		file_set_flags(file, SETFL_MASK, (unsigned int)arg);
 		return 0;
@@ -55,6 +79,9 @@ static long sock_fcntl(int fd, struct file *file, int cmd, long arg)
 	case F_GETOWN:
 		return __atomic_load_n(&file->f_owner, __ATOMIC_RELAXED);
 	case F_SETOWN:
+		r = setown_check(arg);
+		if (r)
+			return r;
 		__atomic_store_n(&file->f_owner, (pid_t)arg, __ATOMIC_RELAXED);
 		return 0;
 	default:
@@ -76,6 +103,9 @@ __public int usn_fcntl(int fd, int cmd, ...)
 		return fcntl(fd, cmd, arg);
 	r = sock_fcntl(fd, file, cmd, arg);
 	fput(file);
+	/* A process group owner is negative, and no error (glibc's F_GETOWN). */
+	if (cmd == F_GETOWN)
+		return (int)r;
 	return (int)syscall_ret(r);
 }
 

@@ -359,10 +359,13 @@ int inet_shutdown(struct socket *sock, int how)
 	struct sock *sk = sock->sk;
 	int err = 0;
 
-	/* 0 -> RCV_SHUTDOWN, 1 -> SEND_SHUTDOWN, 2 -> both. */
-	how++;
-	if ((how & ~SHUTDOWN_MASK) || !how)
+	/*
+	 * 0 -> RCV_SHUTDOWN, 1 -> SEND_SHUTDOWN, 2 -> both. The range is
+	 * checked before the increment: INT_MAX + 1 would overflow.
+	 */
+	if (how < SHUT_RD || how > SHUT_RDWR)
 		return -EINVAL;
+	how++;
 	if (sock->state == SS_CONNECTING)
 		sock->state = sk->sk_state == TCP_CLOSE ? SS_DISCONNECTING :
 							  SS_CONNECTED;
@@ -505,9 +508,9 @@ int inet_stream_shutdown(struct socket *sock, int how)
 	struct sock *sk = sock->sk;
 	int err = 0;
 
-	how++;
-	if ((how & ~SHUTDOWN_MASK) || !how)
+	if (how < SHUT_RD || how > SHUT_RDWR)	/* before ++: INT_MAX */
 		return -EINVAL;
+	how++;
 	if (sock->state == SS_CONNECTING) {
 		if ((1u << sk->sk_state) &
 		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))

@@ -52,6 +52,21 @@ int ip_setsockopt(struct sock *sk, int level, int optname,
 
 	if (level != SOL_IP)
 		return -ENOPROTOOPT;
+	/* An option usnet lacks is ENOPROTOOPT before optval is read. */
+	switch (optname) {
+	case IP_PKTINFO:
+	case IP_RECVTTL:
+	case IP_RECVTOS:
+	case IP_RECVERR:
+	case IP_FREEBIND:
+	case IP_HDRINCL:
+	case IP_TOS:
+	case IP_TTL:
+	case IP_MTU_DISCOVER:
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
 	/* An int, or a single byte for the options that take either. */
 	if (optlen >= sizeof(int)) {
 		if (!optval)

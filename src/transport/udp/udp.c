@@ -942,10 +942,10 @@ static int udp_getsockopt(struct sock *sk, int level, int optname,
 
 	if (level != SOL_UDP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (*optlen < 0)	/* checked before the option, as udp_lib_getsockopt */
+		return -EINVAL;
 	if (optname != UDP_CORK)
 		return -ENOPROTOOPT;
-	if (*optlen < 0)
-		return -EINVAL;
 	val = udp_sk(sk)->corkflag;
 	return sockopt_put(optval, optlen, &val, sizeof(int));
 }
