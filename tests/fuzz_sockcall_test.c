@@ -323,7 +323,7 @@ static bool usnet_lacks(int k, int lvl, int opt)
  * Linux 6.18), found by this fuzzer: docs/inet.md says the TCP, UDP and
  * IP ones beyond those it lists are ENOPROTOOPT, docs/netlink.md the
  * SOL_NETLINK ones. SOL_SOCKET: SO_DEBUG, SO_DONTROUTE, SO_NO_CHECK,
- * SO_PRIORITY, SO_BSDCOMPAT, SO_SNDLOWAT, SO_PEERNAME, SO_SNDBUFFORCE,
+ * SO_PRIORITY, SO_BSDCOMPAT, SO_PEERNAME, SO_SNDBUFFORCE,
  * SO_RCVBUFFORCE, SO_MARK, SO_TIMESTAMPING, SO_RXQ_OVFL .. SO_MAX_PACING_RATE,
  * SO_BPF_EXTENSIONS, SO_INCOMING_CPU, SO_INCOMING_NAPI_ID, SO_COOKIE,
  * SO_PEERGROUPS, SO_ZEROCOPY, SO_TXTIME, SO_BINDTOIFINDEX,
@@ -338,7 +338,7 @@ static const struct {
 	{ IPPROTO_IP, { 4, 5, 6, 7, 9, 16, 17, 18, 19, 20, 21, 22, 23, 24,
 			25, 26, 32, 33, 34, 41, 48, 49, 50, 51, 52, 66, 67,
 			80 } },
-	{ SOL_SOCKET, { 1, 5, 11, 12, 14, 19, 28, 32, 33, 36, 37, 40, 41, 43, 45,
+	{ SOL_SOCKET, { 1, 5, 11, 12, 14, 28, 32, 33, 36, 37, 40, 41, 43, 45,
 			46, 47, 48, 49, 53, 55, 56, 57, 59, 60, 61, 62, 63,
 			64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75,
 			80 } },

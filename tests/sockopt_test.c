@@ -45,6 +45,8 @@ TEST(defaults_are_the_kernels)
 	EXPECT_EQ(geti(fd, SO_RCVBUF), 212992);
 	EXPECT_EQ(geti(fd, SO_SNDBUF), 212992);
 	EXPECT_EQ(geti(fd, SO_RCVLOWAT), 1);
+	EXPECT_EQ(geti(fd, SO_SNDLOWAT), 1);	/* fixed: it cannot be set */
+	EXPECT_ERRNO(seti(fd, SO_SNDLOWAT, 5), ENOPROTOOPT);
 	EXPECT_EQ(geti(fd, SO_REUSEADDR), 0);
 	EXPECT_EQ(geti(fd, SO_REUSEPORT), 0);
 	EXPECT_EQ(geti(fd, SO_KEEPALIVE), 0);

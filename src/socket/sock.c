@@ -651,6 +651,10 @@ int sock_getsockopt(struct socket *sock, int level, int optname,
 	case SO_RCVLOWAT:
 		v.val = sk->sk_rcvlowat;
 		break;
+	case SO_SNDLOWAT:
+		/* Fixed, as in Linux: it reads 1 and cannot be set. */
+		v.val = 1;
+		break;
 	case SO_TIMESTAMP:
 		v.val = sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RCVTSTAMPNS);
 		break;
